@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * Every environment variable the processor reads, validated once (at cold start for the Lambda,
+ * at start-up for the CLI). A bad value fails loudly with one line per variable.
+ */
+
+const NATIVE_TCP_PORTS = new Set([9000, 9440]);
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  CLICKHOUSE_HOST: z.string().trim().min(1).optional(),
+  CLICKHOUSE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  CLICKHOUSE_SECURE: boolish.optional(),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier (letters, digits, underscore)')
+    .default('xapi_analytics'),
+  CLICKHOUSE_USERNAME: z.string().min(1).default('default'),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_PASSWORD_SECRET_ARN: z.string().startsWith('arn:', 'must be a Secrets Manager ARN').optional(),
+  CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a cluster name as defined in remote_servers')
+    .optional(),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(14 * 60 * 1000),
+  CLICKHOUSE_S3_AUTH: z.enum(['credentials', 'nosign', 'server']).default('credentials'),
+  CLICKHOUSE_S3_NAMED_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a named collection identifier')
+    .optional(),
+  S3_XAPI_BUCKET_NAME: z.string().min(3).max(63).optional(),
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  ENVIRONMENT: z.enum(['dev', 'staging', 'prod']).default('dev'),
+  XAPI_ETL_DATA_DIR: z.string().min(1).default('.xapi-etl'),
+  XAPI_ETL_LOCK_WAIT_MS: z.coerce.number().int().min(0).default(15_000),
+  XAPI_VALIDATION: z.enum(['lenient', 'strict']).default('lenient'),
+  XAPI_BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  XAPI_BATCH_MAX_FILES: z.coerce.number().int().positive().max(5000).default(1000),
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+});
+
+export type EngineConfig =
+  | { kind: 'embedded'; dataDir: string; lockWaitMs: number }
+  | {
+      kind: 'server';
+      url: string;
+      username: string;
+      /** Plain password, or undefined when it comes from Secrets Manager (resolved at connect time). */
+      password?: string;
+      passwordSecretArn?: string;
+      requestTimeoutMs: number;
+    };
+
+export interface S3Config {
+  /** Default bucket for bulk mode and health checks. */
+  bucket?: string;
+  /** Custom endpoint (s3rver, MinIO, R2); undefined means real AWS S3. */
+  endpoint?: string;
+  region: string;
+  /** How ClickHouse authenticates its own s3() reads. */
+  clickhouseAuth: 'credentials' | 'nosign' | 'server';
+  namedCollection?: string;
+}
+
+export interface AppConfig {
+  engine: EngineConfig;
+  database: string;
+  cluster?: string;
+  s3: S3Config;
+  environment: 'dev' | 'staging' | 'prod';
+  validation: 'lenient' | 'strict';
+  batch: { maxBytes: number; maxFiles: number };
+  runningInLambda: boolean;
+}
+
+/** Names of every variable read here; the CloudFormation template test compares against it. */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(pickKnown(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const runningInLambda = Boolean(e.AWS_LAMBDA_FUNCTION_NAME);
+
+  if (runningInLambda && !e.CLICKHOUSE_HOST) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CLICKHOUSE_HOST: required in AWS Lambda (the embedded engine is for local use)',
+    );
+  }
+  if (e.CLICKHOUSE_S3_NAMED_COLLECTION && e.CLICKHOUSE_S3_AUTH !== 'credentials') {
+    throw new ConfigError(
+      'Invalid configuration:\n  CLICKHOUSE_S3_NAMED_COLLECTION: cannot be combined with CLICKHOUSE_S3_AUTH=nosign|server',
+    );
+  }
+
+  return {
+    engine: e.CLICKHOUSE_HOST
+      ? {
+          kind: 'server',
+          url: serverUrl(e.CLICKHOUSE_HOST, e.CLICKHOUSE_PORT, e.CLICKHOUSE_SECURE),
+          username: e.CLICKHOUSE_USERNAME,
+          password: e.CLICKHOUSE_PASSWORD,
+          passwordSecretArn: e.CLICKHOUSE_PASSWORD_SECRET_ARN,
+          requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+        }
+      : { kind: 'embedded', dataDir: path.resolve(e.XAPI_ETL_DATA_DIR), lockWaitMs: e.XAPI_ETL_LOCK_WAIT_MS },
+    database: e.CLICKHOUSE_DATABASE,
+    cluster: e.CLICKHOUSE_CLUSTER,
+    s3: {
+      bucket: e.S3_XAPI_BUCKET_NAME,
+      endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
+      clickhouseAuth: e.CLICKHOUSE_S3_AUTH,
+      namedCollection: e.CLICKHOUSE_S3_NAMED_COLLECTION,
+    },
+    environment: e.ENVIRONMENT,
+    validation: e.XAPI_VALIDATION,
+    batch: { maxBytes: e.XAPI_BATCH_MAX_BYTES, maxFiles: e.XAPI_BATCH_MAX_FILES },
+    runningInLambda,
+  };
+}
+
+function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ENVIRONMENT_VARIABLES) {
+    const value = env[name];
+    // An empty variable is treated as unset, as shells and CloudFormation often leave them empty.
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * CLICKHOUSE_HOST may be a bare host name or a full URL. Port 9000/9440 are ClickHouse's native TCP
+ * protocol, which an HTTP client cannot speak: refuse them with the ports that work.
+ */
+function serverUrl(host: string, port: number | undefined, secure: boolean | undefined): string {
+  const hasScheme = /^https?:\/\//i.test(host);
+  const url = new URL(hasScheme ? host : `${secure ? 'https' : 'http'}://${host}`);
+  if (!hasScheme && secure === undefined && port === 8443) url.protocol = 'https:';
+  if (port !== undefined) url.port = String(port);
+  const effectivePort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (NATIVE_TCP_PORTS.has(effectivePort)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CLICKHOUSE_PORT: ${effectivePort} is ClickHouse's native TCP port, which this HTTP client cannot speak. ` +
+        'Use the HTTP interface: 8123 (http) or 8443 (https, ClickHouse Cloud).',
+    );
+  }
+  if (!url.port && !hasScheme) url.port = url.protocol === 'https:' ? '8443' : '8123';
+  url.username = '';
+  url.password = '';
+  return url.toString().replace(/\/$/, '');
+}

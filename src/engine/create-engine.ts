@@ -1,0 +1,59 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClient } from '@clickhouse/client';
+import type { AppConfig } from '../config/env.js';
+import { EngineError, errorMessage, registerSecret } from '../errors.js';
+import { resolvePassword } from './password.js';
+
+export interface Engine {
+  client: ClickHouseClient;
+  kind: 'embedded' | 'server';
+  database: string;
+  /** Cluster name for ON CLUSTER / s3Cluster(), when configured. */
+  cluster?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that decides which ClickHouse we talk to. Everything downstream uses
+ * `engine.client` (@clickhouse/client) and does not care whether it is chDB or a server.
+ */
+export async function createEngine(config: AppConfig): Promise<Engine> {
+  const { engine: ec, database } = config;
+  let client: ClickHouseClient;
+  if (ec.kind === 'embedded') {
+    const { openEmbeddedClient } = await import('./embedded-connection.js');
+    client = await openEmbeddedClient(ec.dataDir, ec.lockWaitMs);
+    // chDB ignores the client's `database` option; the session database is set with USE instead.
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    await client.command({ query: `USE ${database}` });
+  } else {
+    const password = await resolvePassword(ec);
+    registerSecret(password);
+    client = createClient({
+      url: ec.url,
+      username: ec.username,
+      password: password ?? '',
+      database,
+      request_timeout: ec.requestTimeoutMs,
+      application: 'xapi-etl',
+      clickhouse_settings: { wait_end_of_query: 1 },
+    });
+    await assertReachable(client, ec.url);
+  }
+  return {
+    client,
+    kind: ec.kind,
+    database,
+    cluster: config.cluster,
+    close: () => client.close(),
+  };
+}
+
+async function assertReachable(client: ClickHouseClient, url: string): Promise<void> {
+  const result = await client.ping();
+  if (!result.success) {
+    throw new EngineError(`ClickHouse at ${url} is unreachable: ${errorMessage(result.error)}`, {
+      cause: result.error,
+    });
+  }
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
+import { type FileCounts, isLoaded, loadedVersions, recordFiles } from '../ledger/ledger.js';
+import { KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
+import type { SourceObject } from '../plan/source-object.js';
+import type { Runtime } from '../runtime.js';
+import { planBatches } from './batches.js';
+import { buildInsertSql, FILE_COUNTS_SQL } from './insert-sql.js';
+import { resolveS3Access } from './s3-access.js';
+import { buildSourceSql } from './source-sql.js';
+
+export type FileOutcome = 'loaded' | 'skipped' | 'failed' | 'superseded';
+
+export interface FileResult extends FileCounts {
+  bucket: string;
+  key: string;
+  etag: string;
+  size: number;
+  outcome: FileOutcome;
+  error?: string;
+}
+
+export interface IngestTotals {
+  files_processed: number;
+  files_skipped: number;
+  files_failed: number;
+  /** Changed or deleted between planning and loading: left for that version's own notification. */
+  files_superseded: number;
+  events_processed: number;
+  video_events_processed: number;
+  events_rejected: number;
+  lines: number;
+  bytes: number;
+}
+
+export interface IngestResult {
+  files: FileResult[];
+  totals: IngestTotals;
+  /** True when a failure was transient (worth retrying the whole event). */
+  retryableFailure: boolean;
+}
+
+export interface IngestProgress {
+  batch: number;
+  batches: number;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  rowsDone: number;
+}
+
+export interface IngestOptions {
+  mode: string;
+  force?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+  /** Asked before each batch; returning true stops (the rest is left for a continuation). */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * Loads file versions exactly once: drop the versions the ledger knows (unless forced), then one
+ * INSERT … SELECT FROM s3()/file() per batch, then record each file's counts in the ledger.
+ */
+export async function ingest(
+  rt: Runtime,
+  objects: SourceObject[],
+  options: IngestOptions,
+): Promise<IngestResult> {
+  const client = rt.engine.client;
+  const unique = dedupe(objects);
+  const known = options.force ? new Set<string>() : await loadedVersions(client, unique);
+  const results: FileResult[] = [];
+  const todo: SourceObject[] = [];
+  for (const o of unique) {
+    if (isLoaded(known, o)) results.push({ ...o, ...zeroCounts(), outcome: 'skipped' });
+    else todo.push(o);
+  }
+
+  const batches = planBatches(todo, rt.config.batch);
+  const progress: IngestProgress = {
+    batch: 0,
+    batches: batches.length,
+    filesDone: 0,
+    filesTotal: todo.length,
+    bytesDone: 0,
+    bytesTotal: todo.reduce((n, o) => n + o.size, 0),
+    rowsDone: 0,
+  };
+  let retryableFailure = false;
+  const access = todo.some((o) => o.kind === 's3') ? await resolveS3Access(rt.config.s3) : undefined;
+
+  for (const batch of batches) {
+    if (options.shouldStop?.()) break;
+    const loadId = randomUUID();
+    const startedAt = new Date();
+    const base = { mode: options.mode, loadId, startedAt };
+    await recordFiles(
+      client,
+      batch.map((object) => ({ ...base, object, status: 'loading' as const })),
+    );
+    try {
+      const counts = await loadBatch(rt, batch, loadId, options.mode, access);
+      const finishedAt = new Date();
+      const writes = batch.map((object) => {
+        const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
+        // Bytes but no lines read at the planned ETag: the object changed between planning and loading.
+        const superseded = c.lines === 0 && object.size > 0;
+        results.push({ ...object, ...c, outcome: superseded ? 'superseded' : 'loaded' });
+        return {
+          ...base,
+          object,
+          status: superseded ? ('superseded' as const) : ('loaded' as const),
+          finishedAt,
+          counts: c,
+          error: superseded ? 'object changed or vanished between planning and loading' : undefined,
+        };
+      });
+      await recordFiles(client, writes);
+    } catch (cause) {
+      const error = cause instanceof XapiEtlError ? cause : new EngineError(errorMessage(cause), { cause });
+      retryableFailure ||= error.retryable;
+      const message = errorMessage(error);
+      for (const object of batch)
+        results.push({ ...object, ...zeroCounts(), outcome: 'failed', error: message });
+      await recordFiles(
+        client,
+        batch.map((object) => ({
+          ...base,
+          object,
+          status: 'failed' as const,
+          finishedAt: new Date(),
+          error: message,
+        })),
+      ).catch(() => {
+        // The engine is down: the ledger row stays `loading` and is reported as stuck by the health check.
+      });
+    }
+    progress.batch += 1;
+    progress.filesDone += batch.length;
+    progress.bytesDone += batch.reduce((n, o) => n + o.size, 0);
+    progress.rowsDone = results.reduce((n, r) => n + r.lines, 0);
+    options.onProgress?.({ ...progress });
+  }
+  return { files: results, totals: totalsOf(results), retryableFailure };
+}
+
+async function loadBatch(
+  rt: Runtime,
+  batch: SourceObject[],
+  loadId: string,
+  mode: string,
+  access: Awaited<ReturnType<typeof resolveS3Access>> | undefined,
+): Promise<Map<string, FileCounts>> {
+  const client = rt.engine.client;
+  const first = batch[0] as SourceObject;
+  const isS3 = first.kind === 's3';
+  if (!isS3 && rt.engine.kind !== 'embedded') {
+    throw new EngineError(
+      'Local files can only be loaded by the embedded engine; upload them to S3 for a server.',
+      {
+        retryable: false,
+      },
+    );
+  }
+  const cluster = isS3 ? rt.engine.cluster : undefined;
+  const source = buildSourceSql(batch, { s3: rt.config.s3, access, cluster });
+  await client.command({
+    query: buildInsertSql(source),
+    query_params: {
+      ...source.params,
+      ...(cluster ? { cluster_name: cluster } : {}),
+      is_s3: isS3,
+      planned_keys: batch.map((o) => o.key),
+      planned_etags: batch.map((o) => o.etag),
+      key_layout: KEY_LAYOUT_PATTERN,
+      load_id: loadId,
+      load_mode: mode,
+      validation: rt.config.validation,
+      bucket: first.bucket,
+    },
+    clickhouse_settings: cluster ? { parallel_distributed_insert_select: '2' } : {},
+  });
+  const rs = await client.query({
+    query: FILE_COUNTS_SQL,
+    query_params: { load_id: loadId },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<FileCounts & { key: string; etag: string }>();
+  return new Map(
+    rows.map((r) => [
+      `${r.key}\u0000${r.etag}`,
+      {
+        lines: Number(r.lines),
+        statements: Number(r.statements),
+        video_events: Number(r.video_events),
+        rejected: Number(r.rejected),
+      },
+    ]),
+  );
+}
+
+function dedupe(objects: SourceObject[]): SourceObject[] {
+  const seen = new Set<string>();
+  return objects.filter((o) => {
+    const id = `${o.kind}\u0000${o.bucket}\u0000${o.key}\u0000${o.etag}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function zeroCounts(): FileCounts {
+  return { lines: 0, statements: 0, video_events: 0, rejected: 0 };
+}
+
+export function totalsOf(files: FileResult[]): IngestTotals {
+  const t: IngestTotals = {
+    files_processed: 0,
+    files_skipped: 0,
+    files_failed: 0,
+    files_superseded: 0,
+    events_processed: 0,
+    video_events_processed: 0,
+    events_rejected: 0,
+    lines: 0,
+    bytes: 0,
+  };
+  for (const f of files) {
+    if (f.outcome === 'skipped') t.files_skipped += 1;
+    else if (f.outcome === 'failed') t.files_failed += 1;
+    else if (f.outcome === 'superseded') t.files_superseded += 1;
+    else t.files_processed += 1;
+    t.events_processed += f.statements;
+    t.video_events_processed += f.video_events;
+    t.events_rejected += f.rejected;
+    t.lines += f.lines;
+    if (f.outcome !== 'skipped') t.bytes += f.size;
+  }
+  return t;
+}

@@ -1,0 +1,37 @@
+import type { SourceSql } from './source-sql.js';
+
+/**
+ * The one INSERT that loads a batch. ClickHouse reads the files (s3()/file()), and for every line
+ * writes one row into the Null table ingest_lines; the materialized views of migration 0001 parse it
+ * once and route it to statements / video_events / rejected_statements (see migrations/0001_core_tables.sql).
+ *
+ * Every value is a query parameter. `planned` pins each file to the version (ETag) that was planned
+ * and checked against the ledger: if an object is overwritten mid-load, the new version's lines are not
+ * mixed into this load (its own notification loads it).
+ */
+export function buildInsertSql(source: SourceSql): string {
+  return `INSERT INTO ingest_lines
+    (load_id, load_mode, validation, source_bucket, source_key, source_etag, source_size, source_time,
+     line_number, section_id, event_type, line)
+WITH
+    if({is_s3:Bool}, substring(src_path, position(src_path, '/') + 1), src_path) AS src_key,
+    transform(src_key, {planned_keys:Array(String)}, {planned_etags:Array(String)}, '') AS planned_etag,
+    extractGroups(src_key, {key_layout:String}) AS layout
+SELECT
+    {load_id:UUID}, {load_mode:String}, {validation:String}, {bucket:String},
+    src_key, planned_etag, ifNull(src_size, 0), ifNull(src_time, now()), src_row + 1,
+    ifNull(layout[1], ''), ifNull(layout[2], ''), line
+FROM (
+${source.sql}
+)
+WHERE planned_etag != ''
+  AND (NOT {is_s3:Bool} OR replaceAll(ifNull(src_etag, ''), '"', '') = planned_etag)`;
+}
+
+export const FILE_COUNTS_SQL = `
+SELECT source_key AS key, source_etag AS etag,
+       sum(lines) AS lines, sum(statements) AS statements,
+       sum(video_events) AS video_events, sum(rejected) AS rejected
+FROM ingest_file_counts
+WHERE load_id = {load_id:UUID}
+GROUP BY key, etag`;

@@ -1,0 +1,94 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { errorMessage, MigrationError } from '../errors.js';
+import { renderStatement } from './cluster-sql.js';
+import { type MigrationFile, readMigrationFiles, splitStatements } from './migration-files.js';
+
+export interface MigrateResult {
+  applied: { version: number; name: string }[];
+  alreadyApplied: number;
+  latestVersion: number;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/**
+ * Applies the migrations that have not run yet, in order, and records each in schema_migrations with
+ * its checksum. Re-running is a no-op. A migration whose file changed after it was applied is refused:
+ * ship a new migration instead of editing an old one.
+ */
+export async function migrate(
+  client: ClickHouseClient,
+  options: { cluster?: string; migrations?: MigrationFile[] } = {},
+): Promise<MigrateResult> {
+  const migrations = options.migrations ?? readMigrationFiles();
+  await ensureMigrationsTable(client, options.cluster);
+  const applied = await appliedMigrations(client);
+  const byVersion = new Map(applied.map((m) => [m.version, m]));
+
+  for (const m of migrations) {
+    const done = byVersion.get(m.version);
+    if (done && done.checksum !== m.checksum) {
+      throw new MigrationError(
+        `Migration ${pad(m.version)}_${m.name} was changed after it was applied ` +
+          `(recorded checksum ${done.checksum.slice(0, 12)}…, file ${m.checksum.slice(0, 12)}…). ` +
+          'Applied migrations must not be edited: restore the file and add a new migration.',
+      );
+    }
+  }
+
+  const result: MigrateResult = {
+    applied: [],
+    alreadyApplied: 0,
+    latestVersion: migrations.at(-1)?.version ?? 0,
+  };
+  for (const m of migrations) {
+    if (byVersion.has(m.version)) {
+      result.alreadyApplied += 1;
+      continue;
+    }
+    for (const statement of splitStatements(m.sql)) {
+      try {
+        await client.command({ query: renderStatement(statement, options.cluster) });
+      } catch (cause) {
+        throw new MigrationError(
+          `Migration ${pad(m.version)}_${m.name} failed: ${errorMessage(cause)}\nStatement:\n${statement.slice(0, 400)}`,
+          { cause },
+        );
+      }
+    }
+    await client.insert({
+      table: 'schema_migrations',
+      values: [{ version: m.version, name: m.name, checksum: m.checksum }],
+      format: 'JSONEachRow',
+    });
+    result.applied.push({ version: m.version, name: m.name });
+  }
+  return result;
+}
+
+export async function appliedMigrations(client: ClickHouseClient): Promise<AppliedMigration[]> {
+  const rs = await client.query({
+    query: 'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<AppliedMigration>()).map((m) => ({ ...m, version: Number(m.version) }));
+}
+
+async function ensureMigrationsTable(client: ClickHouseClient, cluster?: string): Promise<void> {
+  await client.command({
+    query: renderStatement(
+      `CREATE TABLE IF NOT EXISTS schema_migrations {{on_cluster}} (
+        version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
+      cluster,
+    ),
+  });
+}
+
+function pad(version: number): string {
+  return String(version).padStart(4, '0');
+}

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MigrationError } from '../../src/errors.js';
+import { migrate } from '../../src/schema/migrate.js';
+import { readMigrationFiles } from '../../src/schema/migration-files.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
+
+describe('schema migrations', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ migrate: false });
+  });
+  afterAll(async () => h?.close());
+
+  it('applies every migration once, records checksums, and is a no-op the second time', async () => {
+    const files = readMigrationFiles();
+    const first = await migrate(h.rt.engine.client);
+    expect(first.applied.map((m) => m.version)).toEqual(files.map((f) => f.version));
+    const second = await migrate(h.rt.engine.client);
+    expect(second.applied).toEqual([]);
+    expect(second.alreadyApplied).toBe(files.length);
+    const rows = await h.query<{ version: number; checksum: string }>(
+      'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version',
+    );
+    expect(rows.map((r) => r.checksum)).toEqual(files.map((f) => f.checksum));
+    const tables = await h.query<{ name: string }>(
+      'SELECT name FROM system.tables WHERE database = currentDatabase()',
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'statements',
+        'video_events',
+        'rejected_statements',
+        'ingested_files',
+        'statements_active',
+        'video_events_active',
+        'schema_migrations',
+      ]),
+    );
+  });
+
+  it('refuses to run when an applied migration file was edited', async () => {
+    const files = readMigrationFiles();
+    const edited = files.map((f, i) => (i === 0 ? { ...f, sql: `${f.sql}\n-- edit`, checksum: 'f00d' } : f));
+    await expect(migrate(h.rt.engine.client, { migrations: edited })).rejects.toThrow(MigrationError);
+    await expect(migrate(h.rt.engine.client, { migrations: edited })).rejects.toThrow(
+      /changed after it was applied/,
+    );
+  });
+});

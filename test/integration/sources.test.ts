@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processFiles } from '../../src/modes/process-files.js';
+import { type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
+
+const statement = (n: number) =>
+  JSON.stringify({
+    actor: { account: { homePage: 'https://lms.example.org/', name: `u${n}` } },
+    verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
+    object: { id: `http://example.org/a/${n}` },
+  });
+
+describe('sources: awkward keys, several files per INSERT, local files', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('loads keys with spaces, unicode, +, %, quotes and glob characters exactly', async () => {
+    const keys = [
+      'section/s1/video/a b+c%d\'e"é.jsonl',
+      'section/s1/video/{star}*?,[x].jsonl',
+      'section/s 2/vidéo/plain.jsonl',
+    ];
+    for (const [i, key] of keys.entries())
+      await h.s3.put(h.bucket, key, `${statement(i)}\n${statement(i + 10)}\n`);
+    const result = await processFiles(
+      h.rt,
+      keys.map((k) => `s3://${h.bucket}/${k}`),
+    );
+    expect(result.totals).toMatchObject({ files_processed: 3, events_processed: 6, events_rejected: 0 });
+    const rows = await h.query<{ source_key: string; section_id: string; event_type: string; n: number }>(
+      'SELECT source_key, section_id, event_type, count() AS n FROM statements GROUP BY ALL ORDER BY source_key',
+    );
+    const byKey = (a: unknown[], b: unknown[]) => (String(a[0]) < String(b[0]) ? -1 : 1);
+    expect(rows.map((r) => [r.source_key, r.section_id, r.event_type, Number(r.n)]).sort(byKey)).toEqual(
+      [
+        ['section/s1/video/a b+c%d\'e"é.jsonl', 's1', 'video', 2],
+        ['section/s1/video/{star}*?,[x].jsonl', 's1', 'video', 2],
+        ['section/s 2/vidéo/plain.jsonl', 's 2', 'vidéo', 2],
+      ].sort(byKey),
+    );
+  });
+
+  it('loads every bundle under an S3 prefix in one INSERT per batch', async () => {
+    for (let i = 0; i < 12; i++) {
+      await h.s3.put(
+        h.bucket,
+        `section/p${i % 3}/quiz/2024-02-0${(i % 9) + 1}T00-00-00.000Z_${i}.jsonl`,
+        statement(100 + i),
+      );
+    }
+    await h.s3.put(h.bucket, 'section/p0/quiz/notes.txt', 'not a bundle');
+    const result = await processFiles(h.rt, [`s3://${h.bucket}/section/`]);
+    expect(result.totals.files_processed).toBe(12);
+    expect(result.totals.files_skipped).toBe(3); // the first test's files, already in the ledger
+    const loads = await h.query<{ n: number }>(
+      "SELECT uniqExact(load_id) AS n FROM ingested_files FINAL WHERE key LIKE 'section/p%'",
+    );
+    expect(Number(loads[0]?.n)).toBe(1);
+  });
+
+  it('reads local files and folders with file(), gzip included, through the same ledger', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-local-'));
+    fs.copyFileSync(RALPH_SAMPLE, path.join(dir, 'ralph.jsonl'));
+    fs.writeFileSync(
+      path.join(dir, 'small.jsonl.gz'),
+      gzipSync(`${statement(1)}\n${statement(2)}\nnot json\n`),
+    );
+    const first = await processFiles(h.rt, [dir]);
+    expect(first.totals).toMatchObject({ files_processed: 2, events_processed: 1061, events_rejected: 1 });
+    const again = await processFiles(h.rt, [path.join(dir, 'ralph.jsonl')]);
+    expect(again.totals).toMatchObject({ files_processed: 0, files_skipped: 1 });
+  });
+});
