@@ -8,6 +8,9 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 120_000,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'build/vitest-report.json' },
     hookTimeout: 120_000,
     env: {
       // s3rver's credentials; the processor passes them on to ClickHouse's s3() like Lambda role credentials.

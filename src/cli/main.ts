@@ -13,6 +13,11 @@ export const main = defineCommand({
     process: () => import('./commands/process.js').then((m) => m.default),
     query: () => import('./commands/query.js').then((m) => m.default),
     demo: () => import('./commands/demo.js').then((m) => m.default),
+    invoke: () => import('./commands/invoke.js').then((m) => m.default),
+    bulk: () => import('./commands/bulk.js').then((m) => m.default),
+    health: () => import('./commands/health.js').then((m) => m.default),
+    generate: () => import('./commands/generate.js').then((m) => m.default),
+    report: () => import('./commands/report.js').then((m) => m.default),
   },
 });
 

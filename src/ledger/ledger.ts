@@ -1,4 +1,4 @@
-import { type ClickHouseClient, TupleParam } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { parseKey } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
 
@@ -37,8 +37,17 @@ export async function loadedVersions(
   if (objects.length === 0) return new Set();
   const rs = await client.query({
     query: `SELECT bucket, key, etag FROM ingested_files FINAL
-            WHERE (bucket, key, etag) IN {versions:Array(Tuple(String, String, String))} AND status = 'loaded'`,
-    query_params: { versions: objects.map((o) => new TupleParam([o.bucket, o.key, o.etag])) },
+            WHERE (bucket, key, etag) IN
+              (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)})))
+              AND status = 'loaded'`,
+    // Plain arrays, not TupleParam: with the Lambda bundle and the embedded engine, chDB's connection
+    // formats parameters with its own copy of @clickhouse/client-common, to which the bundled
+    // TupleParam class is a foreign object (`instanceof` fails and the tuple is sent as a map).
+    query_params: {
+      buckets: objects.map((o) => o.bucket),
+      keys: objects.map((o) => o.key),
+      etags: objects.map((o) => o.etag),
+    },
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ bucket: string; key: string; etag: string }>();

@@ -27,31 +27,58 @@ export function buildSourceSql(
     const folder = folderOf(first.key);
     const name = `src_${branches.length}`;
     const names = group.map((o) => baseName(o.key));
+    const format = isJsonDocument(first.key) ? 'RawBLOB' : 'LineAsString';
+    let table: string;
     if (first.kind === 'file') {
       params[name] = `${folder}${braceList(names)}`;
-      branches.push(`SELECT ${VIRTUALS}, line FROM file({${name}:String}, 'LineAsString')`);
-      continue;
+      table = `file({${name}:String}, '${format}')`;
+    } else {
+      if (!options.s3 || !options.access) throw new Error('S3 configuration is required for S3 objects');
+      params[name] = objectUrl(options.s3, first.bucket, folder, names.map(encodeKeySegment));
+      table = s3Call(name, options.access, format, options.cluster);
     }
-    if (!options.s3 || !options.access) throw new Error('S3 configuration is required for S3 objects');
-    params[name] = objectUrl(options.s3, first.bucket, folder, names.map(encodeKeySegment));
-    branches.push(`SELECT ${VIRTUALS}, line FROM ${s3Call(name, options.access, options.cluster)}`);
+    branches.push(format === 'RawBLOB' ? documentBranch(table) : `SELECT ${VIRTUALS}, line FROM ${table}`);
   }
   return { sql: branches.join('\nUNION ALL\n'), params };
 }
 
-function s3Call(urlParam: string, access: S3Access, cluster?: string): string {
+/**
+ * `.json` files hold one JSON document, often pretty-printed over many lines: one statement, or an
+ * array of statements (Open edX fixtures). Each is read whole (RawBLOB) and split here: every array
+ * element becomes one "line" (line_number = its 1-based position), a single object is line 1, and a
+ * file that is not one valid JSON document falls back to JSON lines, so loaded + rejected still
+ * accounts for every element or line. An empty array yields one row (`not_an_object`), never nothing.
+ */
+export function isJsonDocument(key: string): boolean {
+  return /\.json(\.(gz|zst|zstd))?$/i.test(key);
+}
+
+function documentBranch(table: string): string {
+  return `SELECT src_path, src_etag, src_size, src_time, toUInt64(item_no - 1) AS src_row, item AS line
+FROM (
+    SELECT ${VIRTUALS.replace(', _row_number AS src_row', '')},
+        trimBoth(replaceRegexpOne(raw_blob, '^\\xEF\\xBB\\xBF', '')) AS doc,
+        multiIf(startsWith(doc, '[') AND isValidJSON(doc) AND JSONLength(doc) > 0, JSONExtractArrayRaw(doc),
+            isValidJSON(doc), [doc],
+            splitByChar('\\n', replaceRegexpOne(raw_blob, '\\r?\\n$', ''))) AS items
+    FROM ${table}
+)
+ARRAY JOIN items AS item, arrayEnumerate(items) AS item_no`;
+}
+
+function s3Call(urlParam: string, access: S3Access, format: string, cluster?: string): string {
   const fn = cluster ? 's3Cluster' : 's3';
   const clusterArg = cluster ? '{cluster_name:String}, ' : '';
   if (access.namedCollection) {
-    return `${fn}(${clusterArg}${access.namedCollection}, url = {${urlParam}:String}, format = 'LineAsString')`;
+    return `${fn}(${clusterArg}${access.namedCollection}, url = {${urlParam}:String}, format = '${format}')`;
   }
-  return `${fn}(${clusterArg}{${urlParam}:String}${access.argsSql}, 'LineAsString')`;
+  return `${fn}(${clusterArg}{${urlParam}:String}${access.argsSql}, '${format}')`;
 }
 
 function groupByFolder(objects: SourceObject[]): SourceObject[][] {
   const groups = new Map<string, SourceObject[]>();
   for (const o of objects) {
-    const id = `${o.kind}\u0000${o.bucket}\u0000${folderOf(o.key)}`;
+    const id = `${o.kind}\u0000${o.bucket}\u0000${folderOf(o.key)}\u0000${isJsonDocument(o.key)}`;
     const list = groups.get(id) ?? [];
     list.push(o);
     groups.set(id, list);

@@ -1,0 +1,16 @@
+import { startLocalS3 } from '../src/local-s3/local-s3.js';
+import { generateData, uploadBundles } from './data.js';
+import { startEngineServer } from './lambda/engine-server.js';
+import { runChild } from './spawn.js';
+const s3 = await startLocalS3();
+const data = generateData(5000);
+const up = await uploadBundles(s3, 'bench-many', data, 100);
+console.log('upload', up.ms);
+const server = await startEngineServer('bench');
+const env = { CLICKHOUSE_HOST: server.url, CLICKHOUSE_DATABASE: 'bench', AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', S3_XAPI_BUCKET_NAME: 'bench-many', POWERTOOLS_LOG_LEVEL: 'WARN' };
+const bundle = '/work/main/build/lambda/index.mjs';
+console.log(await runChild('bench/lambda/handler-probe.mjs', [bundle, JSON.stringify({ health_check: true })], env, { typescript: false }));
+console.log(await runChild('bench/lambda/handler-probe.mjs', [bundle, JSON.stringify({ mode: 'bulk', s3_prefix: 'section/', start_date: '2024-03-04', end_date: '2024-12-31' })], env, { typescript: false }));
+console.log('engine peak', server.peakRssBytes());
+await server.stop();
+await s3.close();

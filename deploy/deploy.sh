@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Build, test and deploy the xapi-etl Lambda package. Run from anywhere; see --help.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROG="deploy/deploy.sh"
+
+usage() {
+  cat <<EOF
+Usage: $PROG [--test | --deploy FUNCTION_NAME [--code-bucket BUCKET] | --upload BUCKET]
+
+Builds the Lambda package: one minified ESM bundle (index.mjs, source map, migrations/) in a
+deterministic zip named by its content hash, build/xapi-etl-processor-<sha256>.zip.
+
+  (no option)                build the zip and print its path
+  --test                     build, then run the BUILT bundle's handler on every examples/*.json
+                             payload against the embedded engine (chDB) and a local S3 (s3rver)
+  --deploy FUNCTION_NAME     build, then replace the code of an existing Lambda function
+                             (e.g. xapi-etl-processor-dev, the stack's FunctionName output)
+  --code-bucket BUCKET       with --deploy: upload the zip to s3://BUCKET/xapi-etl/ and deploy from there
+  --upload BUCKET            build and upload the zip to s3://BUCKET/xapi-etl/; prints the key to pass
+                             to the CloudFormation stack as CodeS3Key
+  -h, --help                 show this help
+
+Deploying needs the AWS CLI and credentials (AWS_PROFILE, AWS_REGION, ...); building and --test do not.
+EOF
+}
+
+die() {
+  echo "$PROG: $*" >&2
+  exit 1
+}
+
+MODE=build
+FUNCTION_NAME=""
+CODE_BUCKET=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --test) MODE=test ;;
+    --deploy)
+      [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || die "--deploy needs a FUNCTION_NAME (see --help)"
+      MODE=deploy; FUNCTION_NAME="$2"; shift ;;
+    --code-bucket)
+      [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || die "--code-bucket needs a BUCKET"
+      CODE_BUCKET="$2"; shift ;;
+    --upload)
+      [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || die "--upload needs a BUCKET"
+      MODE=upload; CODE_BUCKET="$2"; shift ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+  shift
+done
+if [[ -n "$CODE_BUCKET" && "$MODE" != deploy && "$MODE" != upload ]]; then
+  die "--code-bucket goes with --deploy"
+fi
+
+command -v node >/dev/null 2>&1 || die "node is not installed (Node.js 20 or newer is needed to build)"
+[[ -d "$ROOT/node_modules/esbuild" ]] || die "dependencies are missing: run \`npm ci\` in $ROOT first"
+
+require_aws() {
+  command -v aws >/dev/null 2>&1 ||
+    die "the AWS CLI (aws) is not installed: see https://docs.aws.amazon.com/cli/ — building and --test work without it"
+  local identity
+  if ! identity="$(aws sts get-caller-identity --query Arn --output text 2>&1)"; then
+    die "no usable AWS credentials (${identity//$'\n'/ }). Configure them (aws configure, AWS_PROFILE, or SSO login) and retry."
+  fi
+  echo "AWS identity: $identity" >&2
+}
+
+build() {
+  echo "Building the Lambda package..." >&2
+  ZIP="$(cd "$ROOT" && node scripts/build-lambda.mjs)"
+  [[ -f "$ZIP" ]] || die "the build did not produce a zip"
+}
+
+upload() {
+  S3_KEY="xapi-etl/$(basename "$ZIP")"
+  echo "Uploading to s3://$CODE_BUCKET/$S3_KEY ..." >&2
+  aws s3 cp "$ZIP" "s3://$CODE_BUCKET/$S3_KEY" --only-show-errors >&2 || die "upload to s3://$CODE_BUCKET failed"
+}
+
+case "$MODE" in
+  build)
+    build
+    echo "$ZIP"
+    ;;
+  test)
+    build
+    # The driver uses the compiled CLI (migrate) and the local S3 from dist/.
+    echo "Compiling dist/ for the local S3 and the migrate command..." >&2
+    (cd "$ROOT" && npm run --silent build) || die "npm run build failed"
+    (cd "$ROOT" && node deploy/test-bundle.mjs "$ZIP")
+    ;;
+  upload)
+    require_aws
+    build
+    upload
+    echo "Pass to CloudFormation: CodeS3Bucket=$CODE_BUCKET CodeS3Key=$S3_KEY" >&2
+    echo "$S3_KEY"
+    ;;
+  deploy)
+    require_aws
+    build
+    if [[ -n "$CODE_BUCKET" ]]; then
+      upload
+      source_args=(--s3-bucket "$CODE_BUCKET" --s3-key "$S3_KEY")
+    else
+      source_args=(--zip-file "fileb://$ZIP")
+    fi
+    echo "Updating the code of $FUNCTION_NAME ..." >&2
+    deployed_sha="$(aws lambda update-function-code --function-name "$FUNCTION_NAME" "${source_args[@]}" \
+      --publish --query CodeSha256 --output text)" || die "update-function-code failed for $FUNCTION_NAME"
+    aws lambda wait function-updated --function-name "$FUNCTION_NAME" ||
+      die "$FUNCTION_NAME did not finish updating (see its Last update status in the console)"
+    local_sha="$(node -e 'const c=require("node:crypto"),f=require("node:fs");process.stdout.write(c.createHash("sha256").update(f.readFileSync(process.argv[1])).digest("base64"))' "$ZIP")"
+    [[ "$deployed_sha" == "$local_sha" ]] ||
+      die "Lambda reports CodeSha256 $deployed_sha, the zip is $local_sha: the code was not replaced"
+    echo "Deployed $(basename "$ZIP") to $FUNCTION_NAME (CodeSha256 $deployed_sha)." >&2
+    ;;
+esac

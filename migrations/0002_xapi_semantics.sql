@@ -1,0 +1,512 @@
+-- 0002: every statement as a complete analytics row, the xAPI Video Profile, strict validation.
+--
+-- The pipeline of 0001 stays: ingest_lines ─▶ ingest_parse_mv (ONE JSONExtract per line) ─▶ ingest_parsed
+-- ─▶ statements_mv / video_events_mv / rejected_mv / ingest_file_counts_mv. This migration widens the
+-- Null table ingest_parsed and the target tables (ALTER … ADD COLUMN), then replaces the views: a view's
+-- SELECT cannot be altered in place, so each is dropped and created again with the wider query.
+-- Run it while no load is running (a load between a DROP and its CREATE would skip that view).
+--
+-- Mapping and validation rules are documented in docs/xapi.md.
+
+DROP VIEW IF EXISTS ingest_parse_mv {{on_cluster}};
+DROP VIEW IF EXISTS statements_mv {{on_cluster}};
+DROP VIEW IF EXISTS video_events_mv {{on_cluster}};
+DROP VIEW IF EXISTS rejected_mv {{on_cluster}};
+DROP VIEW IF EXISTS ingest_file_counts_mv {{on_cluster}};
+
+ALTER TABLE ingest_parsed {{on_cluster}}
+    ADD COLUMN IF NOT EXISTS validation LowCardinality(String),
+    ADD COLUMN IF NOT EXISTS actor_member_keys Array(String),
+    ADD COLUMN IF NOT EXISTS context_instructor_key String,
+    ADD COLUMN IF NOT EXISTS context_team_key String,
+    ADD COLUMN IF NOT EXISTS context_revision String,
+    ADD COLUMN IF NOT EXISTS context_statement_id Nullable(UUID),
+    ADD COLUMN IF NOT EXISTS result_duration_ms Nullable(Int64),
+    ADD COLUMN IF NOT EXISTS authority_key String,
+    ADD COLUMN IF NOT EXISTS attachments_count UInt32;
+
+ALTER TABLE statements {{on_cluster}}
+    ADD COLUMN IF NOT EXISTS actor_member_keys Array(String) COMMENT 'Groups: the members'' normalised keys' AFTER actor_key,
+    ADD COLUMN IF NOT EXISTS context_instructor_key String AFTER context_other_ids,
+    ADD COLUMN IF NOT EXISTS context_team_key String AFTER context_instructor_key,
+    ADD COLUMN IF NOT EXISTS context_revision String AFTER context_team_key,
+    ADD COLUMN IF NOT EXISTS context_statement_id Nullable(UUID) COMMENT 'context.statement (a StatementRef)' AFTER context_revision,
+    ADD COLUMN IF NOT EXISTS result_duration_ms Nullable(Int64) COMMENT 'result.duration in milliseconds (Y = 365 d, M = 30 d)' AFTER result_duration,
+    ADD COLUMN IF NOT EXISTS authority_key String AFTER voided_statement_id,
+    ADD COLUMN IF NOT EXISTS attachments_count UInt32 AFTER authority_key;
+
+ALTER TABLE video_events {{on_cluster}}
+    ADD COLUMN IF NOT EXISTS event_type LowCardinality(String) AFTER section_id,
+    ADD COLUMN IF NOT EXISTS verb_display String AFTER verb_id,
+    ADD COLUMN IF NOT EXISTS video_name String AFTER video_id,
+    ADD COLUMN IF NOT EXISTS registration Nullable(UUID) AFTER session_id,
+    ADD COLUMN IF NOT EXISTS time_from Nullable(Float64) AFTER time,
+    ADD COLUMN IF NOT EXISTS time_to Nullable(Float64) AFTER time_from,
+    ADD COLUMN IF NOT EXISTS played_segments Array(Tuple(start Float64, `end` Float64)) COMMENT 'played-segments parsed: "0[.]12.5[,]20[.]30" -> [(0,12.5),(20,30)]' AFTER progress,
+    ADD COLUMN IF NOT EXISTS played_segments_raw String AFTER played_segments,
+    ADD COLUMN IF NOT EXISTS completion_threshold Nullable(Float64) AFTER length,
+    ADD COLUMN IF NOT EXISTS speed Nullable(Float64) COMMENT 'playback rate: "1.5x" -> 1.5' AFTER completion_threshold,
+    ADD COLUMN IF NOT EXISTS volume Nullable(Float64) AFTER speed,
+    ADD COLUMN IF NOT EXISTS full_screen Nullable(Bool) AFTER volume,
+    ADD COLUMN IF NOT EXISTS quality String AFTER full_screen,
+    ADD COLUMN IF NOT EXISTS cc_enabled Nullable(Bool) COMMENT 'cc-enabled, or the older cc-subtitle-enabled' AFTER quality,
+    ADD COLUMN IF NOT EXISTS cc_subtitle_lang String AFTER cc_enabled,
+    ADD COLUMN IF NOT EXISTS user_agent String AFTER cc_subtitle_lang,
+    ADD COLUMN IF NOT EXISTS screen_size String AFTER user_agent,
+    ADD COLUMN IF NOT EXISTS video_playback_size String AFTER screen_size,
+    ADD COLUMN IF NOT EXISTS result_completion Nullable(Bool) AFTER video_playback_size,
+    ADD COLUMN IF NOT EXISTS result_duration_ms Nullable(Int64) AFTER result_completion,
+    ADD COLUMN IF NOT EXISTS source_etag String AFTER source_key,
+    ADD COLUMN IF NOT EXISTS line_number UInt64 AFTER source_etag;
+
+ALTER TABLE rejected_statements {{on_cluster}}
+    ADD COLUMN IF NOT EXISTS validation LowCardinality(String) COMMENT 'lenient or strict: the rules the line was checked against' AFTER detail;
+
+-- The one parse. Each line is read by ONE JSONExtract into the typed tuple `s`; every column below
+-- (and every validation rule) reads fields of `s`, never the text again. Types are chosen so that
+-- the rules can see what the JSON held:
+--   Nullable(String)      text; a number or an object arrives as its JSON text (fails format rules)
+--   Dynamic               keeps the JSON type (dynamicType: String, Int64, Float64, Bool, JSON, None)
+--   Nullable(Tuple(…))    nested objects; a missing one is NULL (a non-nullable one would null `s`)
+--   Variant(Map(…), String, Float64, Bool)   a map that must be an object: the variant says if it was
+--   Array(Tuple(…))       a missing or non-array value is []
+-- Agents (actor, authority, instructor, team, an Agent/Group object, a SubStatement's) share one type:
+--   AG = Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String),
+--        mbox_sha1sum Nullable(String), openid Nullable(String),
+--        account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(MEMBER)))
+-- where MEMBER is the same tuple without `member`.
+CREATE MATERIALIZED VIEW IF NOT EXISTS ingest_parse_mv {{on_cluster}} TO ingest_parsed AS
+WITH
+    startsWith(trimLeft(clean_line), '{') AS is_object_text,
+    validation = 'strict' AS strict,
+    s.object AS o,
+    s.object.object AS so,
+    s.context AS c,
+    s.object.context AS sc,
+    s.result AS r,
+    s.object.result AS sr,
+    variantElement(c.extensions, 'Map(String, String)') AS ctx_ext,
+    variantElement(r.extensions, 'Map(String, String)') AS res_ext,
+
+    -- ── Actor keys ─────────────────────────────────────────────────────────────────────────────
+    -- Normalisation (docs/xapi.md): mbox trimmed and lower-cased whole (scheme, local part, domain);
+    -- mbox_sha1sum lower-cased; openid trimmed; account homePage with scheme and host lower-cased and
+    -- trailing slashes removed, account name exact. Identifiers of every agent position, in one array
+    -- so the key rule is written once: [actor, instructor, team, authority, object] ++ members.
+    arrayConcat(
+        arrayMap(g -> (g.mbox, g.mbox_sha1sum, g.openid, g.account.homePage, g.account.name::Nullable(String)),
+            [s.actor, c.instructor, c.team, s.authority]),
+        [(o.mbox, o.mbox_sha1sum, o.openid, o.account.homePage, o.account.name::Nullable(String))],
+        arrayMap(m -> (m.mbox, m.mbox_sha1sum, m.openid, m.account.homePage, m.account.name::Nullable(String)),
+            arrayConcat(s.actor.member, c.team.member))) AS ifis,
+    arrayMap(i -> multiIf(
+        trimBoth(ifNull(i.1, '')) != '',
+            concat('mbox::', if(startsWith(lower(trimBoth(i.1)), 'mailto:'), '', 'mailto:'), lower(trimBoth(i.1))),
+        ifNull(i.2, '') != '', concat('mbox_sha1sum::', lower(trimBoth(i.2))),
+        trimBoth(ifNull(i.3, '')) != '', concat('openid::', trimBoth(i.3)),
+        ifNull(i.4, '') != '' AND ifNull(i.5, '') != '',
+            concat('account::',
+                replaceRegexpOne(trimRight(trimBoth(i.4), '/'), '^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)', lower(extract(trimBoth(i.4), '^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)'))),
+                '::', i.5),
+        ''), ifis) AS keys,
+    length(s.actor.member) AS actor_member_count,
+    arraySlice(keys, 6, actor_member_count) AS actor_member_keys_v,
+    arraySlice(keys, 6 + actor_member_count) AS team_member_keys,
+    -- An anonymous Group is keyed by its members: the same members in any order give the same key.
+    if(keys[1] = '' AND s.actor.objectType = 'Group' AND notEmpty(arrayFilter(k -> k != '', actor_member_keys_v)),
+        concat('group::', lower(hex(sipHash128(arrayStringConcat(arraySort(arrayDistinct(arrayFilter(k -> k != '', actor_member_keys_v))), '\n'))))),
+        keys[1]) AS actor_key_v,
+    if(keys[3] = '' AND notEmpty(arrayFilter(k -> k != '', team_member_keys)),
+        concat('group::', lower(hex(sipHash128(arrayStringConcat(arraySort(arrayDistinct(arrayFilter(k -> k != '', team_member_keys))), '\n'))))),
+        keys[3]) AS team_key_v,
+
+    -- ── Parsed values ──────────────────────────────────────────────────────────────────────────
+    s.id AS id_text,
+    toUUIDOrNull(ifNull(id_text, '')) AS id_uuid,
+    parseDateTime64BestEffortOrNull(ifNull(s.timestamp, ''), 3, 'UTC') AS ts_parsed,
+    parseDateTime64BestEffortOrNull(ifNull(s.stored, ''), 3, 'UTC') AS stored_parsed,
+    variantElement(s.verb.display, 'Map(String, Dynamic)') AS verb_display_map,
+    variantElement(o.definition.name, 'Map(String, Dynamic)') AS object_name_map,
+    ifNull(o.objectType, 'Activity') AS object_type_v,
+    -- ISO 8601 duration: P[nY][nM][nW][nD][T[nH][nM][nS]] (a decimal comma is accepted as in ISO 8601).
+    '^P(?:(\\d+(?:[.,]\\d+)?)Y)?(?:(\\d+(?:[.,]\\d+)?)M)?(?:(\\d+(?:[.,]\\d+)?)W)?(?:(\\d+(?:[.,]\\d+)?)D)?(?:T(?:(\\d+(?:[.,]\\d+)?)H)?(?:(\\d+(?:[.,]\\d+)?)M)?(?:(\\d+(?:[.,]\\d+)?)S)?)?$' AS duration_re,
+    trimBoth(ifNull(r.duration, '')) AS duration_text,
+    match(duration_text, duration_re) AND duration_text NOT IN ('P', '') AND NOT endsWith(duration_text, 'T') AS duration_ok,
+    arrayMap(x -> ifNull(toFloat64OrNull(replaceOne(x, ',', '.')), 0), extractGroups(duration_text, duration_re)) AS dparts,
+    if(duration_ok, toInt64(round(1000 * (dparts[1] * 31536000 + dparts[2] * 2592000 + dparts[3] * 604800
+        + dparts[4] * 86400 + dparts[5] * 3600 + dparts[6] * 60 + dparts[7]))), NULL) AS duration_ms_v,
+
+    -- ── Lenient rules: only what cannot be an analytics row ─────────────────────────────────────
+    multiIf(
+        clean_line = '', 'empty_line',
+        NOT is_object_text AND isValidJSON(clean_line), 'not_an_object',
+        s IS NULL, 'invalid_json',
+        s.actor IS NULL, 'missing_actor',
+        actor_key_v = '', 'missing_actor_identifier',
+        ifNull(s.verb.id, '') = '', 'missing_verb_id',
+        o IS NULL, 'missing_object',
+        id_text IS NOT NULL AND id_uuid IS NULL, 'invalid_statement_id',
+        s.timestamp IS NOT NULL AND ts_parsed IS NULL, 'invalid_timestamp',
+        '') AS lenient_reason,
+
+    -- ── Strict rules (XAPI_VALIDATION=strict): xAPI 1.0.3, each named by its requirement id ───────
+    '^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]*$' AS iri_re,
+    '^[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#]+[^\\s]*$' AS irl_re,
+    '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' AS uuid_re,
+    -- RFC 5646 language tag (langtag | privateuse), RE2 syntax.
+    '^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$|^[Xx](?:-[A-Za-z0-9]{1,8})+$' AS lang_re,
+    '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:Z|z|[+-]\\d{2}(?::?\\d{2})?)?$' AS ts_re,
+    -- Every agent-like value with the position it sits at; members flattened after their group.
+    [s.actor, s.authority, c.instructor, c.team, s.object.actor, sc.instructor, sc.team] AS groups,
+    ['actor', 'authority', 'context.instructor', 'context.team', 'object.actor', 'object.context.instructor', 'object.context.team'] AS group_positions,
+    -- Agent/Group objects (the statement's and a SubStatement's) join the same checks.
+    [(o.objectType, o.name, o.mbox, o.mbox_sha1sum, o.openid, o.account, o.member),
+     (so.objectType, so.name, so.mbox, so.mbox_sha1sum, so.openid, so.account, so.member)] AS object_agents,
+    arrayConcat(
+        arrayMap((p, g) -> (p, g IS NOT NULL, ifNull(g.objectType, ''), dynamicType(g.name), g.mbox, g.mbox_sha1sum, g.openid,
+            g.account IS NOT NULL, g.account.homePage, dynamicType(g.account.name), length(g.member), 0), group_positions, groups),
+        arrayFlatten(arrayMap((p, g) -> arrayMap(m -> (concat(p, '.member'), true, ifNull(m.objectType, ''), dynamicType(m.name), m.mbox,
+            m.mbox_sha1sum, m.openid, m.account IS NOT NULL, m.account.homePage, dynamicType(m.account.name), 0, 1), g.member),
+            group_positions, groups)),
+        arrayMap((p, g) -> (p, ifNull(g.1, '') IN ('Agent', 'Group'), ifNull(g.1, ''), dynamicType(g.2), g.3, g.4, g.5,
+            g.6 IS NOT NULL, g.6.homePage, dynamicType(g.6.name), length(g.7), 0), ['object', 'object.object'], object_agents),
+        arrayFlatten(arrayMap((p, g) -> arrayMap(m -> (concat(p, '.member'), true, ifNull(m.objectType, ''), dynamicType(m.name), m.mbox,
+            m.mbox_sha1sum, m.openid, m.account IS NOT NULL, m.account.homePage, dynamicType(m.account.name), 0, 1), g.7),
+            ['object', 'object.object'], object_agents))) AS agents,
+    arrayMap(e -> concat(e.1, ': ', e.2), arrayFilter(e -> e.2 != '', arrayMap(a -> (a.1, if(NOT a.2, '', multiIf(
+        a.3 NOT IN ('', 'Agent', 'Group'), 'XAPI-00031 objectType must be Agent or Group',
+        a.12 = 1 AND a.3 = 'Group', 'XAPI-00036 a member must be an Agent',
+        a.1 IN ('context.team', 'object.context.team') AND a.3 != 'Group', 'XAPI-00088 team must be a Group',
+        a.4 NOT IN ('None', 'String'), 'XAPI-00033 name must be a string',
+        a.3 = 'Group' AND (a.5 IS NOT NULL) + (a.6 IS NOT NULL) + (a.7 IS NOT NULL) + a.8 > 1, 'XAPI-00037 an identified Group uses exactly one identifier',
+        a.3 = 'Group' AND (a.5 IS NOT NULL) + (a.6 IS NOT NULL) + (a.7 IS NOT NULL) + a.8 = 0 AND a.11 = 0, 'XAPI-00035 an anonymous Group needs members',
+        a.3 != 'Group' AND (a.5 IS NOT NULL) + (a.6 IS NOT NULL) + (a.7 IS NOT NULL) + a.8 != 1, 'XAPI-00034 an Agent uses exactly one of mbox, mbox_sha1sum, openid, account',
+        a.5 IS NOT NULL AND NOT match(a.5, '^mailto:[^@\\s]+@[^@\\s]+$'), 'XAPI-00038 mbox must be mailto:email',
+        a.6 IS NOT NULL AND NOT match(a.6, '^[0-9a-fA-F]{40}$'), 'XAPI-00039 mbox_sha1sum must be a SHA-1 hex string',
+        a.7 IS NOT NULL AND NOT match(a.7, iri_re), 'XAPI-00040 openid must be a URI',
+        a.8 AND (a.9 IS NULL OR NOT match(a.9, irl_re)), 'XAPI-00042 account.homePage must be an IRL',
+        a.8 AND a.10 != 'String', 'XAPI-00043 account.name must be a string',
+        a.1 = 'authority' AND a.3 = 'Group' AND (a.11 != 2 OR (a.5 IS NOT NULL) + (a.6 IS NOT NULL) + (a.7 IS NOT NULL) + a.8 > 0),
+            'XAPI-00098 an authority Group is anonymous with two Agents',
+        ''))), agents))) AS agent_errors,
+    -- Activity objects (the statement's and a SubStatement's), checked by one rule set.
+    [(o.objectType, o.id, o.definition, true), (so.objectType, so.id, so.definition, is_substatement)] AS activities,
+    ifNull(o.objectType, '') = 'SubStatement' AS is_substatement,
+    arrayFilter(x -> x != '', arrayMap((p, act) -> multiIf(
+        NOT act.4, '',
+        act.1 IS NOT NULL AND act.1 NOT IN ('Activity', 'Agent', 'Group', 'SubStatement', 'StatementRef'), concat(p, 'XAPI-00046 objectType must be Activity, Agent, Group, SubStatement or StatementRef'),
+        ifNull(act.1, 'Activity') != 'Activity', '',
+        act.2 IS NULL OR NOT match(act.2, iri_re), concat(p, 'XAPI-00047 an Activity id must be an IRI'),
+        act.3.type IS NOT NULL AND NOT match(act.3.type, iri_re), concat(p, 'XAPI-00060 definition.type must be an IRI'),
+        act.3.moreInfo IS NOT NULL AND NOT match(act.3.moreInfo, irl_re), concat(p, 'XAPI-00061 definition.moreInfo must be an IRL'),
+        act.3.interactionType IS NOT NULL AND act.3.interactionType NOT IN ('true-false', 'choice', 'fill-in', 'long-fill-in', 'matching', 'performance', 'sequencing', 'likert', 'numeric', 'other'),
+            concat(p, 'XAPI-00049 definition.interactionType is not in the vocabulary'),
+        variantType(act.3.name) NOT IN ('None', 'Map(String, Dynamic)'), concat(p, 'XAPI-00056 definition.name must be a language map'),
+        variantType(act.3.description) NOT IN ('None', 'Map(String, Dynamic)'), concat(p, 'XAPI-00059 definition.description must be a language map'),
+        NOT arrayAll((k, v) -> match(k, lang_re) AND dynamicType(v) = 'String',
+                mapKeys(variantElement(act.3.name, 'Map(String, Dynamic)')), mapValues(variantElement(act.3.name, 'Map(String, Dynamic)')))
+            OR NOT arrayAll((k, v) -> match(k, lang_re) AND dynamicType(v) = 'String',
+                mapKeys(variantElement(act.3.description, 'Map(String, Dynamic)')), mapValues(variantElement(act.3.description, 'Map(String, Dynamic)'))),
+            concat(p, 'XAPI-00121 a language map has RFC 5646 tags and string values'),
+        variantType(act.3.extensions) NOT IN ('None', 'Map(String, String)'), concat(p, 'XAPI-00057 definition.extensions must be an object'),
+        NOT arrayAll(k -> match(k, iri_re), mapKeys(variantElement(act.3.extensions, 'Map(String, String)'))), concat(p, 'XAPI-00118 an extension key must be an IRI'),
+        ''), ['object: ', 'object.object: '], activities)) AS activity_errors,
+    -- Verbs, contexts and results of the statement and of a SubStatement.
+    [s.verb, s.object.verb] AS verbs,
+    arrayFilter(x -> x != '', arrayMap((p, v, present) -> multiIf(
+        NOT present, '',
+        v IS NULL OR v.id IS NULL, concat(p, 'XAPI-00044 a verb has an id'),
+        NOT match(v.id, iri_re), concat(p, 'XAPI-00044 verb.id must be an IRI'),
+        variantType(v.display) NOT IN ('None', 'Map(String, Dynamic)'), concat(p, 'XAPI-00045 verb.display must be a language map'),
+        NOT arrayAll((k, x) -> match(k, lang_re) AND dynamicType(x) = 'String',
+                mapKeys(variantElement(v.display, 'Map(String, Dynamic)')), mapValues(variantElement(v.display, 'Map(String, Dynamic)'))),
+            concat(p, 'XAPI-00121 a language map has RFC 5646 tags and string values'),
+        ''), ['verb: ', 'object.verb: '], verbs, [true, is_substatement])) AS verb_errors,
+    [c, sc] AS contexts,
+    arrayFilter(x -> x != '', arrayMap((p, x, obj_type) -> multiIf(
+        x IS NULL, '',
+        x.registration IS NOT NULL AND NOT match(x.registration, uuid_re), concat(p, 'XAPI-00087 context.registration must be a UUID'),
+        dynamicType(x.revision) NOT IN ('None', 'String'), concat(p, 'XAPI-00089 context.revision must be a string'),
+        dynamicType(x.platform) NOT IN ('None', 'String'), concat(p, 'XAPI-00090 context.platform must be a string'),
+        dynamicType(x.language) NOT IN ('None', 'String'), concat(p, 'XAPI-00091 context.language must be a string'),
+        dynamicType(x.language) = 'String' AND NOT match(x.language::String, lang_re), concat(p, 'XAPI-00013 context.language must be an RFC 5646 tag'),
+        dynamicType(x.revision) != 'None' AND ifNull(obj_type, 'Activity') != 'Activity', concat(p, 'XAPI-00084 context.revision only with an Activity object'),
+        dynamicType(x.platform) != 'None' AND ifNull(obj_type, 'Activity') != 'Activity', concat(p, 'XAPI-00085 context.platform only with an Activity object'),
+        x.statement IS NOT NULL AND (ifNull(x.statement.objectType, '') != 'StatementRef' OR NOT match(ifNull(x.statement.id, ''), uuid_re)),
+            concat(p, 'XAPI-00092 context.statement must be a StatementRef'),
+        NOT arrayAll(a -> match(ifNull(a.id, ''), iri_re), arrayConcat(x.contextActivities.parent, x.contextActivities.grouping, x.contextActivities.category, x.contextActivities.other)),
+            concat(p, 'XAPI-00094 contextActivities hold Activities with IRI ids'),
+        variantType(x.extensions) NOT IN ('None', 'Map(String, String)'), concat(p, 'XAPI-00078 extensions must be an object'),
+        NOT arrayAll(k -> match(k, iri_re), mapKeys(variantElement(x.extensions, 'Map(String, String)'))), concat(p, 'XAPI-00118 an extension key must be an IRI'),
+        ''), ['context: ', 'object.context: '], contexts, [o.objectType, so.objectType])) AS context_errors,
+    [r, sr] AS results,
+    arrayFilter(x -> x != '', arrayMap((p, x) -> multiIf(
+        x IS NULL, '',
+        arrayExists(v -> dynamicType(v) NOT IN ('None', 'Int64', 'UInt64', 'Float64'), [x.score.scaled, x.score.raw, x.score.min, x.score.max]),
+            concat(p, 'XAPI-00080 score values must be numbers'),
+        toFloat64OrNull(toString(x.score.scaled)) NOT BETWEEN -1 AND 1, concat(p, 'XAPI-00083 score.scaled must be between -1 and 1'),
+        toFloat64OrNull(toString(x.score.min)) >= toFloat64OrNull(toString(x.score.max)), concat(p, 'XAPI-00081 score.min must be less than score.max'),
+        toFloat64OrNull(toString(x.score.raw)) < toFloat64OrNull(toString(x.score.min))
+            OR toFloat64OrNull(toString(x.score.raw)) > toFloat64OrNull(toString(x.score.max)), concat(p, 'XAPI-00082 score.raw must be between min and max'),
+        dynamicType(x.success) NOT IN ('None', 'Bool'), concat(p, 'XAPI-00074 result.success must be a boolean'),
+        dynamicType(x.completion) NOT IN ('None', 'Bool'), concat(p, 'XAPI-00075 result.completion must be a boolean'),
+        dynamicType(x.response) NOT IN ('None', 'String'), concat(p, 'XAPI-00076 result.response must be a string'),
+        x.duration IS NOT NULL AND NOT (match(trimBoth(x.duration), duration_re) AND trimBoth(x.duration) NOT IN ('P', '') AND NOT endsWith(x.duration, 'T')),
+            concat(p, 'XAPI-00124 result.duration must be an ISO 8601 duration'),
+        variantType(x.extensions) NOT IN ('None', 'Map(String, String)'), concat(p, 'XAPI-00078 extensions must be an object'),
+        NOT arrayAll(k -> match(k, iri_re), mapKeys(variantElement(x.extensions, 'Map(String, String)'))), concat(p, 'XAPI-00118 an extension key must be an IRI'),
+        ''), ['result: ', 'object.result: '], results)) AS result_errors,
+    arrayFilter(x -> x != '', arrayMap(a -> multiIf(
+        a.usageType IS NULL OR NOT match(a.usageType, iri_re), 'attachments: XAPI-00107 usageType must be an IRI',
+        variantType(a.display) != 'Map(String, Dynamic)', 'attachments: XAPI-00106 display must be a language map',
+        variantType(a.description) NOT IN ('None', 'Map(String, Dynamic)'), 'attachments: XAPI-00106 description must be a language map',
+        NOT arrayAll((k, v) -> match(k, lang_re) AND dynamicType(v) = 'String',
+                arrayConcat(mapKeys(variantElement(a.display, 'Map(String, Dynamic)')), mapKeys(variantElement(a.description, 'Map(String, Dynamic)'))),
+                arrayConcat(mapValues(variantElement(a.display, 'Map(String, Dynamic)')), mapValues(variantElement(a.description, 'Map(String, Dynamic)')))),
+            'attachments: XAPI-00121 a language map has RFC 5646 tags and string values',
+        a.contentType IS NULL OR NOT match(a.contentType, '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;.*)?$'), 'attachments: XAPI-00105 contentType must be a MIME type',
+        dynamicType(a.length) NOT IN ('Int64', 'UInt64'), 'attachments: XAPI-00102 length must be an integer',
+        dynamicType(a.sha2) != 'String', 'attachments: XAPI-00103 sha2 must be a string',
+        a.fileUrl IS NOT NULL AND NOT match(a.fileUrl, irl_re), 'attachments: XAPI-00104 fileUrl must be an IRL',
+        ''), s.attachments)) AS attachment_errors,
+    multiIf(
+        id_text IS NOT NULL AND NOT match(id_text, uuid_re), 'XAPI-00027 id must be a UUID in standard form',
+        s.timestamp IS NOT NULL AND (NOT match(s.timestamp, ts_re) OR match(s.timestamp, '-00(:?00)?$')), 'XAPI-00123 timestamp must be ISO 8601 (not -00:00)',
+        s.stored IS NOT NULL AND (NOT match(s.stored, ts_re) OR stored_parsed IS NULL), 'XAPI-00123 stored must be ISO 8601',
+        dynamicType(s.version) NOT IN ('None', 'String') OR (dynamicType(s.version) = 'String' AND NOT match(s.version::String, '^1\\.0(\\.\\d+)?$')),
+            'XAPI-00101 version must be 1.0.x',
+        s.verb.id = 'http://adlnet.gov/expapi/verbs/voided' AND ifNull(o.objectType, '') != 'StatementRef', 'XAPI-00017 a voiding statement''s object is a StatementRef',
+        o.objectType = 'StatementRef' AND NOT match(ifNull(o.id, ''), uuid_re), 'XAPI-00072 a StatementRef id must be a UUID',
+        is_substatement AND s.object.actor IS NULL, 'XAPI-00066 a SubStatement has an actor',
+        is_substatement AND s.object.verb IS NULL, 'XAPI-00066 a SubStatement has a verb',
+        is_substatement AND so IS NULL, 'XAPI-00066 a SubStatement has an object',
+        is_substatement AND so.objectType = 'SubStatement', 'XAPI-00071 a SubStatement cannot hold a SubStatement',
+        is_substatement AND o.id IS NOT NULL, 'XAPI-00070 a SubStatement has no id',
+        is_substatement AND dynamicType(o.stored) != 'None', 'XAPI-00069 a SubStatement has no stored',
+        is_substatement AND dynamicType(o.version) != 'None', 'XAPI-00068 a SubStatement has no version',
+        is_substatement AND dynamicType(o.authority) != 'None', 'XAPI-00067 a SubStatement has no authority',
+        is_substatement AND o.timestamp IS NOT NULL AND (NOT match(o.timestamp, ts_re) OR match(o.timestamp, '-00(:?00)?$')
+            OR parseDateTime64BestEffortOrNull(o.timestamp, 3, 'UTC') IS NULL), 'XAPI-00123 object.timestamp must be ISO 8601 (not -00:00)',
+        so.objectType = 'StatementRef' AND NOT match(ifNull(so.id, ''), uuid_re), 'XAPI-00072 a StatementRef id must be a UUID',
+        notEmpty(agent_errors), agent_errors[1],
+        notEmpty(verb_errors), verb_errors[1],
+        notEmpty(activity_errors), activity_errors[1],
+        notEmpty(context_errors), context_errors[1],
+        notEmpty(result_errors), result_errors[1],
+        notEmpty(attachment_errors), attachment_errors[1],
+        '') AS strict_error,
+    multiIf(lenient_reason != '', lenient_reason,
+        strict AND strict_error != '', extract(strict_error, '(XAPI-\\d+)'),
+        '') AS reason
+SELECT
+    load_id, load_mode, validation, source_bucket, source_key, source_etag, source_time, line_number, section_id, event_type,
+    clean_line AS raw_line,
+    reason AS reject_reason,
+    multiIf(
+        reason = 'empty_line', 'the line is empty',
+        reason = 'not_an_object', 'the line is JSON but not an object',
+        reason = 'invalid_json', 'the line is not valid JSON',
+        reason = 'missing_actor', 'the statement has no actor',
+        reason = 'missing_actor_identifier', 'the actor has no mbox, mbox_sha1sum, openid or account (nor identified members)',
+        reason = 'missing_verb_id', 'the statement has no verb id',
+        reason = 'missing_object', 'the statement has no object',
+        reason = 'invalid_statement_id', concat('the id is not a UUID: ', left(ifNull(id_text, ''), 100)),
+        reason = 'invalid_timestamp', concat('the timestamp cannot be parsed: ', left(ifNull(s.timestamp, ''), 100)),
+        reason != '', strict_error,
+        '') AS reject_detail,
+    -- A statement without an id gets a deterministic one from its content, so a reload never duplicates it.
+    ifNull(id_uuid, reinterpretAsUUID(sipHash128(clean_line))) AS statement_id,
+    id_uuid IS NOT NULL AS has_id,
+    coalesce(ts_parsed, stored_parsed, toDateTime64(source_time, 3, 'UTC')) AS timestamp,
+    stored_parsed AS stored,
+    if(dynamicType(s.version) = 'String', s.version::String, '') AS version,
+    ifNull(s.actor.objectType, 'Agent') AS actor_object_type,
+    if(dynamicType(s.actor.name) = 'String', s.actor.name::String, '') AS actor_name,
+    actor_key_v AS actor_key,
+    actor_member_keys_v AS actor_member_keys,
+    ifNull(s.verb.id, '') AS verb_id,
+    if(mapContains(verb_display_map, 'en-US'), verb_display_map['en-US']::String,
+        ifNull(arrayElementOrNull(mapValues(verb_display_map), 1)::Nullable(String), '')) AS verb_display,
+    object_type_v AS object_type,
+    -- For an Agent or Group object the id is its normalised key; for a SubStatement, its object's id.
+    multiIf(object_type_v IN ('Agent', 'Group'), keys[5], object_type_v = 'SubStatement', ifNull(so.id, ''), ifNull(o.id, '')) AS object_id,
+    ifNull(o.definition.type, '') AS object_definition_type,
+    if(mapContains(object_name_map, 'en-US'), object_name_map['en-US']::String,
+        ifNull(arrayElementOrNull(mapValues(object_name_map), 1)::Nullable(String), '')) AS object_name,
+    toUUIDOrNull(ifNull(c.registration, '')) AS registration,
+    if(dynamicType(c.platform) = 'String', c.platform::String, '') AS platform,
+    if(dynamicType(c.language) = 'String', c.language::String, '') AS language,
+    arrayMap(x -> ifNull(x.id, ''), c.contextActivities.parent) AS context_parent_ids,
+    arrayMap(x -> ifNull(x.id, ''), c.contextActivities.grouping) AS context_grouping_ids,
+    arrayMap(x -> ifNull(x.id, ''), c.contextActivities.category) AS context_category_ids,
+    arrayMap(x -> ifNull(x.id, ''), c.contextActivities.other) AS context_other_ids,
+    keys[2] AS context_instructor_key,
+    team_key_v AS context_team_key,
+    if(dynamicType(c.revision) = 'String', c.revision::String, '') AS context_revision,
+    if(c.statement.objectType = 'StatementRef', toUUIDOrNull(ifNull(c.statement.id, '')), NULL) AS context_statement_id,
+    ctx_ext AS context_extensions,
+    toFloat64OrNull(toString(r.score.scaled)) AS result_score_scaled,
+    toFloat64OrNull(toString(r.score.raw)) AS result_score_raw,
+    toFloat64OrNull(toString(r.score.min)) AS result_score_min,
+    toFloat64OrNull(toString(r.score.max)) AS result_score_max,
+    if(dynamicType(r.success) = 'Bool', r.success::Bool, NULL) AS result_success,
+    if(dynamicType(r.completion) = 'Bool', r.completion::Bool, NULL) AS result_completion,
+    if(dynamicType(r.response) = 'String', r.response::String, NULL) AS result_response,
+    r.duration AS result_duration,
+    duration_ms_v AS result_duration_ms,
+    res_ext AS result_extensions,
+    if(s.verb.id = 'http://adlnet.gov/expapi/verbs/voided' AND o.objectType = 'StatementRef',
+        toUUIDOrNull(ifNull(o.id, '')), NULL) AS voided_statement_id,
+    keys[4] AS authority_key,
+    length(s.attachments) AS attachments_count,
+    -- xAPI Video Profile: the video activity type, the profile in the category, or a profile verb.
+    reason = '' AND (object_definition_type = 'https://w3id.org/xapi/video/activity-type/video'
+        OR has(context_category_ids, 'https://w3id.org/xapi/video')
+        OR startsWith(verb_id, 'https://w3id.org/xapi/video/verbs/')) AS is_video
+FROM (
+    -- Layer 1: the one parse. Layers keep expression names short: ClickHouse names each expression after
+    -- its full text, and every field read of a 10 KB JSONExtract type would otherwise carry that text.
+    SELECT *,
+    JSONExtract(clean_line, 'Nullable(Tuple(
+            id Nullable(String),
+            actor Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+            verb Nullable(Tuple(id Nullable(String), display Variant(Map(String, Dynamic), String, Float64, Bool))),
+            object Nullable(Tuple(
+                objectType Nullable(String), id Nullable(String),
+                definition Nullable(Tuple(type Nullable(String), name Variant(Map(String, Dynamic), String, Float64, Bool), description Variant(Map(String, Dynamic), String, Float64, Bool), moreInfo Nullable(String), interactionType Nullable(String), extensions Variant(Map(String, String), String, Float64, Bool))),
+                name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))),
+                actor Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+                verb Nullable(Tuple(id Nullable(String), display Variant(Map(String, Dynamic), String, Float64, Bool))),
+                object Nullable(Tuple(
+                    objectType Nullable(String), id Nullable(String),
+                    definition Nullable(Tuple(type Nullable(String), name Variant(Map(String, Dynamic), String, Float64, Bool), description Variant(Map(String, Dynamic), String, Float64, Bool), moreInfo Nullable(String), interactionType Nullable(String), extensions Variant(Map(String, String), String, Float64, Bool))),
+                    name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+                context Nullable(Tuple(registration Nullable(String), revision Dynamic, platform Dynamic, language Dynamic,
+                    instructor Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+                    team Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+                    contextActivities Nullable(Tuple(parent Array(Tuple(id Nullable(String))), grouping Array(Tuple(id Nullable(String))),
+                        category Array(Tuple(id Nullable(String))), other Array(Tuple(id Nullable(String))))),
+                    statement Nullable(Tuple(objectType Nullable(String), id Nullable(String))),
+                    extensions Variant(Map(String, String), String, Float64, Bool))),
+                result Nullable(Tuple(
+                    score Nullable(Tuple(scaled Dynamic, raw Dynamic, min Dynamic, max Dynamic)),
+                    success Dynamic, completion Dynamic, response Dynamic, duration Nullable(String),
+                    extensions Variant(Map(String, String), String, Float64, Bool))),
+                timestamp Nullable(String),
+                stored Dynamic, version Dynamic, authority Dynamic)),
+            result Nullable(Tuple(
+                score Nullable(Tuple(scaled Dynamic, raw Dynamic, min Dynamic, max Dynamic)),
+                success Dynamic, completion Dynamic, response Dynamic, duration Nullable(String),
+                extensions Variant(Map(String, String), String, Float64, Bool))),
+            context Nullable(Tuple(registration Nullable(String), revision Dynamic, platform Dynamic, language Dynamic,
+                instructor Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+                team Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+                contextActivities Nullable(Tuple(parent Array(Tuple(id Nullable(String))), grouping Array(Tuple(id Nullable(String))),
+                    category Array(Tuple(id Nullable(String))), other Array(Tuple(id Nullable(String))))),
+                statement Nullable(Tuple(objectType Nullable(String), id Nullable(String))),
+                extensions Variant(Map(String, String), String, Float64, Bool))),
+            timestamp Nullable(String),
+            stored Nullable(String),
+            version Dynamic,
+            authority Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))))),
+            attachments Array(Tuple(usageType Nullable(String), display Variant(Map(String, Dynamic), String, Float64, Bool), description Variant(Map(String, Dynamic), String, Float64, Bool), contentType Nullable(String), length Dynamic, sha2 Dynamic, fileUrl Nullable(String)))
+        ))') AS s
+    FROM (SELECT *, trimRight(replaceRegexpOne(line, '^\xEF\xBB\xBF', ''), '\r') AS clean_line FROM ingest_lines)
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS statements_mv {{on_cluster}} TO statements AS
+SELECT
+    statement_id, has_id, timestamp, stored, version, actor_object_type, actor_name, actor_key, actor_member_keys,
+    verb_id, verb_display, object_type, object_id, object_definition_type, object_name, registration, platform, language,
+    context_parent_ids, context_grouping_ids, context_category_ids, context_other_ids,
+    context_instructor_key, context_team_key, context_revision, context_statement_id, context_extensions,
+    result_score_scaled, result_score_raw, result_score_min, result_score_max, result_success, result_completion,
+    result_response, result_duration, result_duration_ms, result_extensions, voided_statement_id, authority_key,
+    attachments_count, section_id, event_type, source_bucket, source_key, source_etag, line_number, load_id, raw_line AS raw
+FROM ingest_parsed
+WHERE reject_reason = '';
+
+-- Profile extensions are read where the profile puts them, then where real data puts them instead
+-- (result vs context). Map values are the JSON values as text (strings unquoted). A missing or
+-- malformed optional field is NULL/empty, never a rejection.
+CREATE MATERIALIZED VIEW IF NOT EXISTS video_events_mv {{on_cluster}} TO video_events AS
+WITH
+    'https://w3id.org/xapi/video/extensions/' AS v,
+    coalesce(nullIf(context_extensions[concat(v, 'session-id')], ''),
+        nullIf(context_extensions['https://w3id.org/xapi/openedx/extensions/session-id'], ''), '') AS session_id_v,
+    coalesce(nullIf(result_extensions[concat(v, 'played-segments')], ''), nullIf(context_extensions[concat(v, 'played-segments')], ''), '') AS segments_raw,
+    coalesce(nullIf(context_extensions[concat(v, 'speed')], ''), nullIf(result_extensions[concat(v, 'speed')], ''),
+        nullIf(result_extensions['https://w3id.org/xapi/openedx/extension/speed-to'], '')) AS speed_raw,
+    coalesce(nullIf(context_extensions[concat(v, 'cc-enabled')], ''), nullIf(result_extensions[concat(v, 'cc-enabled')], ''),
+        nullIf(context_extensions[concat(v, 'cc-subtitle-enabled')], ''), nullIf(result_extensions[concat(v, 'cc-subtitle-enabled')], '')) AS cc_raw,
+    coalesce(nullIf(context_extensions[concat(v, 'full-screen')], ''), nullIf(result_extensions[concat(v, 'full-screen')], '')) AS full_screen_raw
+SELECT
+    statement_id, timestamp, section_id, event_type, actor_key, verb_id, verb_display,
+    object_id AS video_id,
+    object_name AS video_name,
+    session_id_v AS session_id,
+    registration,
+    toFloat64OrNull(coalesce(nullIf(result_extensions[concat(v, 'time')], ''), nullIf(result_extensions[concat(v, 'time-to')], ''), '')) AS time,
+    toFloat64OrNull(result_extensions[concat(v, 'time-from')]) AS time_from,
+    toFloat64OrNull(result_extensions[concat(v, 'time-to')]) AS time_to,
+    toFloat64OrNull(coalesce(nullIf(result_extensions[concat(v, 'progress')], ''), context_extensions[concat(v, 'progress')])) AS progress,
+    -- "0[.]12.5[,]20[.]30" -> [(0, 12.5), (20, 30)]; a malformed pair is left out (the raw text is kept).
+    arrayFilter(p -> isFinite(p.start) AND isFinite(p.`end`),
+        arrayMap(pair -> CAST((ifNull(toFloat64OrNull(trimBoth(splitByString('[.]', pair)[1])), nan),
+                ifNull(toFloat64OrNull(trimBoth(arrayElement(splitByString('[.]', pair), 2))), nan)), 'Tuple(start Float64, `end` Float64)'),
+            if(segments_raw = '', [], splitByString('[,]', segments_raw)))) AS played_segments,
+    segments_raw AS played_segments_raw,
+    toFloat64OrNull(coalesce(nullIf(context_extensions[concat(v, 'length')], ''), result_extensions[concat(v, 'length')])) AS length,
+    toFloat64OrNull(coalesce(nullIf(context_extensions[concat(v, 'completion-threshold')], ''), result_extensions[concat(v, 'completion-threshold')])) AS completion_threshold,
+    toFloat64OrNull(trimRight(trimBoth(ifNull(speed_raw, '')), 'x')) AS speed,
+    toFloat64OrNull(coalesce(nullIf(context_extensions[concat(v, 'volume')], ''), result_extensions[concat(v, 'volume')])) AS volume,
+    multiIf(full_screen_raw = 'true', true, full_screen_raw = 'false', false, NULL) AS full_screen,
+    coalesce(nullIf(context_extensions[concat(v, 'quality')], ''), result_extensions[concat(v, 'quality')]) AS quality,
+    multiIf(cc_raw = 'true', true, cc_raw = 'false', false, NULL) AS cc_enabled,
+    coalesce(nullIf(context_extensions[concat(v, 'cc-subtitle-lang')], ''), result_extensions[concat(v, 'cc-subtitle-lang')]) AS cc_subtitle_lang,
+    context_extensions[concat(v, 'user-agent')] AS user_agent,
+    context_extensions[concat(v, 'screen-size')] AS screen_size,
+    context_extensions[concat(v, 'video-playback-size')] AS video_playback_size,
+    result_completion,
+    result_duration_ms,
+    source_key, source_etag, line_number, load_id
+FROM ingest_parsed
+WHERE is_video;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS rejected_mv {{on_cluster}} TO rejected_statements AS
+SELECT
+    section_id, event_type, source_bucket, source_key, source_etag, line_number,
+    reject_reason AS reason, reject_detail AS detail, validation, raw_line AS raw, load_id
+FROM ingest_parsed
+WHERE reject_reason != '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS ingest_file_counts_mv {{on_cluster}} TO ingest_file_counts AS
+SELECT
+    load_id, source_bucket, source_key, source_etag,
+    count() AS lines,
+    countIf(reject_reason = '') AS statements,
+    countIf(is_video) AS video_events,
+    countIf(reject_reason != '') AS rejected
+FROM ingest_parsed
+GROUP BY load_id, source_bucket, source_key, source_etag;
+
+-- Voiding (xAPI 1.0.3 §2.3.2): a statement is voided when a voiding statement (verb voided, object a
+-- StatementRef) names it, whichever arrived first and in whatever file. A voiding statement cannot
+-- itself be voided: a StatementRef to one is ignored.
+CREATE OR REPLACE VIEW statements_active {{on_cluster}} AS
+SELECT *
+FROM statements FINAL
+WHERE statement_id NOT IN (
+    SELECT assumeNotNull(voided_statement_id) FROM statements FINAL
+    WHERE voided_statement_id IS NOT NULL
+      AND voided_statement_id NOT IN (SELECT statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL)
+);
+
+CREATE OR REPLACE VIEW video_events_active {{on_cluster}} AS
+SELECT *
+FROM video_events FINAL
+WHERE statement_id NOT IN (
+    SELECT assumeNotNull(voided_statement_id) FROM statements FINAL
+    WHERE voided_statement_id IS NOT NULL
+      AND voided_statement_id NOT IN (SELECT statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL)
+);

@@ -1,0 +1,64 @@
+import { Console } from 'node:console';
+import { loadConfig } from '../config/env.js';
+import type { HandlerDeps, HandlerResult } from '../lambda/create-handler.js';
+import { localContext } from '../lambda/local-context.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { reportError } from './run-command.js';
+
+/**
+ * Runs the Lambda handler in this process, on the configured engine: `invoke`, `bulk` and `health` use
+ * exactly the code the Lambda runs. A continuation the handler hands over runs here too, in-process,
+ * unless `followContinuations` is false (then the result carries the payload to resume with).
+ */
+export interface LocalRunOptions {
+  verbose?: boolean;
+  followContinuations?: boolean;
+  budget?: HandlerDeps['budget'];
+  onBulkProgress?: HandlerDeps['onBulkProgress'];
+}
+
+export async function runHandlerLocally(
+  payload: unknown,
+  options: LocalRunOptions = {},
+): Promise<HandlerResult | undefined> {
+  routeLambdaOutputToStderr(options.verbose ?? false);
+  // Imported only now: the logger and metrics are created at module scope and read the settings above.
+  const { createHandler } = await import('../lambda/create-handler.js');
+  let runtime: Runtime | undefined;
+  try {
+    const config = loadConfig();
+    const queue: unknown[] = [payload];
+    const handler = createHandler({
+      runtime: async () => {
+        runtime ??= await createRuntime(config);
+        return runtime;
+      },
+      config: () => config,
+      invoker: async (next) => {
+        if (options.followContinuations !== false) queue.push(next);
+      },
+      budget: options.budget,
+      onBulkProgress: options.onBulkProgress,
+    });
+    let result: HandlerResult | undefined;
+    while (queue.length > 0) result = await handler(queue.shift(), localContext());
+    if (result && !result.success) process.exitCode = 1;
+    return result;
+  } catch (error) {
+    reportError(error);
+    return undefined;
+  } finally {
+    await runtime?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * In Lambda, JSON logs and EMF metrics go to stdout for CloudWatch. Locally stdout carries the result,
+ * so Powertools' development mode sends readable logs (warnings and errors; everything with --verbose)
+ * to stderr, and EMF metrics (meaningless outside Lambda) are off unless POWERTOOLS_METRICS_DISABLED=false.
+ */
+function routeLambdaOutputToStderr(verbose: boolean): void {
+  process.env.POWERTOOLS_DEV ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? 'INFO' : 'WARN';
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+}

@@ -1,0 +1,154 @@
+import { errorMessage, InputError, XapiEtlError } from '../errors.js';
+import { type FileOutcome, ingest } from '../load/ingest.js';
+import { isBundleKey, parseKey } from '../plan/key-layout.js';
+import { headObject } from '../plan/s3-objects.js';
+import type { SourceObject } from '../plan/source-object.js';
+import type { Runtime } from '../runtime.js';
+import { countsOf, type ModeResultBase, singleSection, zeroCounts } from './result.js';
+
+/** One object an event names (keys already URL-decoded). */
+export interface EventTarget {
+  bucket: string;
+  key: string;
+  /** Other spellings of the key to try when this one does not exist (EventBridge encoding varies). */
+  alternateKeys?: string[];
+  /** The SQS message that carried it, for partial batch responses. */
+  messageId?: string;
+}
+
+export interface EventFileResult {
+  bucket: string;
+  key: string;
+  etag?: string;
+  outcome: FileOutcome | 'ignored';
+  statements: number;
+  video_events: number;
+  rejected: number;
+  lines: number;
+  error?: string;
+  /** A failure worth retrying (S3 or ClickHouse unreachable); a missing object is not. */
+  retryable?: boolean;
+  messageIds: string[];
+}
+
+export interface EventModeResult extends ModeResultBase {
+  processing_mode: 'event';
+  files: EventFileResult[];
+  /** True when at least one failure is transient: the invocation should be retried. */
+  retryable_failure: boolean;
+  /** Records that were not uploads (ObjectRemoved, S3's test event). */
+  ignored_records?: number;
+  /** SQS messages that carried no usable notification (acknowledged, reported). */
+  bad_messages?: { messageId: string; error: string }[];
+}
+
+const HEAD_CONCURRENCY = 8;
+
+/**
+ * Event mode: HEAD each named object (its current ETag is the version to load), then load them all in
+ * as few INSERTs as the batch limits allow. Objects already loaded at that ETag are skipped.
+ */
+export async function runEvent(
+  rt: Runtime,
+  targets: EventTarget[],
+  options: { force?: boolean } = {},
+): Promise<EventModeResult> {
+  const files = new Map<string, EventFileResult>();
+  const toHead: { id: string; target: EventTarget }[] = [];
+  for (const t of targets) {
+    const id = `${t.bucket}\u0000${t.key}`;
+    const known = files.get(id);
+    if (known) {
+      if (t.messageId) known.messageIds.push(t.messageId);
+      continue;
+    }
+    const file: EventFileResult = {
+      bucket: t.bucket,
+      key: t.key,
+      outcome: 'ignored',
+      ...fileZero(),
+      messageIds: t.messageId ? [t.messageId] : [],
+    };
+    files.set(id, file);
+    if (!isBundleKey(t.key) && !(t.alternateKeys ?? []).some(isBundleKey)) {
+      file.error = 'not a JSONL bundle (.jsonl, .ndjson, .json, optionally .gz/.zst): ignored';
+      continue;
+    }
+    toHead.push({ id, target: t });
+  }
+
+  const objects: SourceObject[] = [];
+  let headFailures = 0;
+  await forEachLimited(toHead, HEAD_CONCURRENCY, async ({ id, target }) => {
+    const file = files.get(id) as EventFileResult;
+    try {
+      const object = await headFirstExisting(rt, target);
+      file.key = object.key;
+      file.etag = object.etag;
+      objects.push(object);
+    } catch (error) {
+      headFailures += 1;
+      file.outcome = 'failed';
+      file.error = errorMessage(error);
+      file.retryable = error instanceof XapiEtlError ? error.retryable : true;
+    }
+  });
+
+  const loaded = await ingest(rt, objects, { mode: 'event', force: options.force });
+  const byKey = new Map([...files.values()].map((f) => [`${f.bucket}\u0000${f.key}`, f]));
+  for (const r of loaded.files) {
+    const file = byKey.get(`${r.bucket}\u0000${r.key}`);
+    if (!file) continue;
+    Object.assign(file, {
+      etag: r.etag,
+      outcome: r.outcome,
+      statements: r.statements,
+      video_events: r.video_events,
+      rejected: r.rejected,
+      lines: r.lines,
+      ...(r.error ? { error: r.error, retryable: loaded.retryableFailure } : {}),
+    });
+  }
+
+  const list = [...files.values()];
+  const counts = { ...zeroCounts(), ...countsOf(loaded.totals) };
+  counts.files_skipped += list.filter((f) => f.outcome === 'ignored').length;
+  counts.files_failed += headFailures;
+  return {
+    success: counts.files_failed === 0,
+    processing_mode: 'event',
+    section_id: singleSection(list.flatMap((f) => parseKey(f.key)?.sectionId ?? [])),
+    ...counts,
+    files: list,
+    retryable_failure: list.some((f) => f.outcome === 'failed' && f.retryable === true),
+  };
+}
+
+async function headFirstExisting(rt: Runtime, target: EventTarget): Promise<SourceObject> {
+  const keys = [target.key, ...(target.alternateKeys ?? [])];
+  let lastMissing: unknown;
+  for (const key of keys) {
+    try {
+      return await headObject(rt.s3, target.bucket, key);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      lastMissing = error;
+    }
+  }
+  throw lastMissing;
+}
+
+function fileZero() {
+  return { statements: 0, video_events: 0, rejected: 0, lines: 0 };
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

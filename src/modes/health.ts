@@ -1,0 +1,285 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { AppConfig } from '../config/env.js';
+import type { Engine } from '../engine/create-engine.js';
+import { errorMessage } from '../errors.js';
+import { resolveS3Access } from '../load/s3-access.js';
+import { buildSourceSql } from '../load/source-sql.js';
+import { isBundleKey } from '../plan/key-layout.js';
+import { type SourceObject, stripEtagQuotes } from '../plan/source-object.js';
+import { appliedMigrations } from '../schema/migrate.js';
+import { readMigrationFiles } from '../schema/migration-files.js';
+import { type ModeResultBase, zeroCounts } from './result.js';
+
+/**
+ * Health check: is every piece the processor depends on working? Each check reports what it saw; any
+ * failure makes `success` false with a reason. Nothing is written anywhere.
+ */
+export interface HealthCheck {
+  ok: boolean;
+  error?: string;
+  [detail: string]: unknown;
+}
+
+export interface HealthModeResult extends ModeResultBase {
+  processing_mode: 'health';
+  checks: {
+    clickhouse: HealthCheck;
+    schema: HealthCheck;
+    s3_from_lambda: HealthCheck;
+    s3_from_clickhouse: HealthCheck;
+    ledger: HealthCheck;
+  };
+  reasons: string[];
+}
+
+export interface HealthParts {
+  config: AppConfig;
+  s3: S3Client;
+  /** Undefined when the engine could not even be created (`engineError` says why). */
+  engine?: Engine;
+  engineError?: unknown;
+}
+
+export interface HealthOptions {
+  bucket?: string;
+  /** `loading` rows older than this are stuck (a Lambda runs at most 15 minutes). */
+  stuckAfterMinutes?: number;
+  prefix?: string;
+}
+
+const CHECK_TIMEOUT_MS = 20_000;
+const PROBE_FOLDER = '__xapi_etl_health_probe__/';
+
+export async function runHealth(parts: HealthParts, options: HealthOptions = {}): Promise<HealthModeResult> {
+  const bucket = options.bucket ?? parts.config.s3.bucket;
+  const prefix = options.prefix ?? 'section/';
+  const engine = parts.engine;
+  const engineDown: HealthCheck = {
+    ok: false,
+    error: `skipped: ClickHouse is not reachable`,
+  };
+
+  const clickhouse = engine
+    ? await check(async () => {
+        const t0 = performance.now();
+        const rs = await engine.client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+        const [row] = await rs.json<{ version: string }>();
+        return {
+          ok: true,
+          kind: engine.kind,
+          version: row?.version,
+          latency_ms: Math.round(performance.now() - t0),
+        };
+      })
+    : { ok: false, error: `unreachable: ${errorMessage(parts.engineError)}` };
+
+  const schema = engine && clickhouse.ok ? await check(() => schemaCheck(engine)) : engineDown;
+  const s3FromLambda: HealthCheck & { sample?: SourceObject } = bucket
+    ? await check(() => lambdaS3Check(parts.s3, bucket, prefix))
+    : { ok: false, error: 'no bucket: set S3_XAPI_BUCKET_NAME (or pass s3_bucket)' };
+  const s3FromClickHouse =
+    engine && clickhouse.ok && bucket
+      ? await check(() => clickhouseS3Check(parts.config, engine, bucket, prefix, s3FromLambda.sample))
+      : bucket
+        ? engineDown
+        : { ok: false, error: 'no bucket' };
+  const ledger =
+    engine && clickhouse.ok
+      ? await check(() => ledgerCheck(engine, options.stuckAfterMinutes ?? 30))
+      : engineDown;
+
+  const { sample, ...s3Lambda } = s3FromLambda;
+  const checks: HealthModeResult['checks'] = {
+    clickhouse,
+    schema,
+    s3_from_lambda: { ...s3Lambda, ...(sample ? { sample_key: sample.key } : {}) },
+    s3_from_clickhouse: s3FromClickHouse,
+    ledger,
+  };
+  const reasons = Object.entries(checks)
+    .filter(([, c]) => !c.ok)
+    .map(([name, c]) => `${name}: ${c.error ?? 'failed'}`);
+  return {
+    success: reasons.length === 0,
+    processing_mode: 'health',
+    section_id: null,
+    ...zeroCounts(),
+    checks,
+    reasons,
+  };
+}
+
+async function schemaCheck(engine: Engine): Promise<HealthCheck> {
+  const files = readMigrationFiles();
+  let applied: Awaited<ReturnType<typeof appliedMigrations>>;
+  try {
+    applied = await appliedMigrations(engine.client);
+  } catch (error) {
+    return {
+      ok: false,
+      error: `no schema_migrations table (run \`xapi-etl migrate\`): ${errorMessage(error)}`,
+    };
+  }
+  const byVersion = new Map(applied.map((m) => [m.version, m]));
+  const pending = files.filter((f) => !byVersion.has(f.version)).map((f) => label(f));
+  const modified = files
+    .filter((f) => byVersion.has(f.version) && byVersion.get(f.version)?.checksum !== f.checksum)
+    .map((f) => label(f));
+  const latest = files.at(-1)?.version ?? 0;
+  const appliedVersion = applied.at(-1)?.version ?? 0;
+  const ok = pending.length === 0 && modified.length === 0;
+  return {
+    ok,
+    applied_version: appliedVersion,
+    latest_version: latest,
+    pending,
+    modified,
+    ...(ok
+      ? {}
+      : {
+          error:
+            pending.length > 0
+              ? `schema at version ${appliedVersion}, latest is ${latest}: run \`xapi-etl migrate\``
+              : `applied migrations differ from the files: ${modified.join(', ')}`,
+        }),
+  };
+}
+
+async function lambdaS3Check(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<HealthCheck & { sample?: SourceObject }> {
+  const t0 = performance.now();
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 50 }));
+  const first = (out.Contents ?? []).find((o) => o.Key && isBundleKey(o.Key));
+  return {
+    ok: true,
+    bucket,
+    prefix,
+    latency_ms: Math.round(performance.now() - t0),
+    ...(first?.Key
+      ? {
+          sample: {
+            kind: 's3',
+            bucket,
+            key: first.Key,
+            etag: stripEtagQuotes(first.ETag),
+            size: first.Size ?? 0,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * A tiny s3() read through exactly the call the loader uses (same URL form and credentials): the first
+ * line of one bundle, or, on an empty bucket, a listing of a folder that never exists (an empty result,
+ * but S3 still has to accept ClickHouse's credentials to answer).
+ */
+async function clickhouseS3Check(
+  config: AppConfig,
+  engine: Engine,
+  bucket: string,
+  prefix: string,
+  sample: SourceObject | undefined,
+): Promise<HealthCheck> {
+  const access = await resolveS3Access(config.s3);
+  const probe = sample
+    ? [sample]
+    : // "*" becomes the one-character wildcard "?": a glob, so ClickHouse lists the (empty) folder.
+      [{ kind: 's3' as const, bucket, key: `${prefix}${PROBE_FOLDER}*`, etag: '', size: 0 }];
+  const source = buildSourceSql(probe, { s3: config.s3, access });
+  const t0 = performance.now();
+  const rs = await engine.client.query({
+    query: `SELECT count() AS lines FROM (SELECT line FROM (${source.sql}) LIMIT 1)`,
+    query_params: source.params,
+    format: 'JSONEachRow',
+    clickhouse_settings: { s3_throw_on_zero_files_match: 0 },
+  });
+  const [row] = await rs.json<{ lines: number | string }>();
+  return {
+    ok: true,
+    probe: sample ? 'read the first line of a bundle' : 'listed an empty folder (no bundle to read yet)',
+    ...(sample ? { key: sample.key } : {}),
+    lines_read: Number(row?.lines ?? 0),
+    latency_ms: Math.round(performance.now() - t0),
+  };
+}
+
+async function ledgerCheck(engine: Engine, stuckAfterMinutes: number): Promise<HealthCheck> {
+  const rs = await engine.client.query({
+    query: `SELECT toString(status) AS status, count() AS files, groupArray(10)(key) AS sample
+            FROM ingested_files FINAL
+            WHERE status = 'failed'
+               OR (status = 'loading' AND started_at < now64(3) - toIntervalMinute({stuck:UInt32}))
+            GROUP BY status`,
+    query_params: { stuck: stuckAfterMinutes },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<{ status: string; files: number | string; sample: string[] }>();
+  const failed = rows.find((r) => r.status === 'failed');
+  const stuck = rows.find((r) => r.status === 'loading');
+  const problems: string[] = [];
+  if (failed)
+    problems.push(`${Number(failed.files)} file(s) failed (e.g. ${failed.sample.slice(0, 3).join(', ')})`);
+  if (stuck) {
+    problems.push(
+      `${Number(stuck.files)} file(s) stuck loading for over ${stuckAfterMinutes} min (e.g. ${stuck.sample.slice(0, 3).join(', ')})`,
+    );
+  }
+  return {
+    ok: problems.length === 0,
+    failed_files: Number(failed?.files ?? 0),
+    stuck_files: Number(stuck?.files ?? 0),
+    failed_sample: failed?.sample ?? [],
+    stuck_sample: stuck?.sample ?? [],
+    stuck_after_minutes: stuckAfterMinutes,
+    ...(problems.length > 0
+      ? { error: `${problems.join('; ')}; reload them with \`xapi-etl process\`` }
+      : {}),
+  };
+}
+
+async function check<T extends HealthCheck>(fn: () => Promise<T>): Promise<T | HealthCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS / 1000} s`)),
+          CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    return { ok: false, error: errorMessage(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function label(m: { version: number; name: string }): string {
+  return `${String(m.version).padStart(4, '0')}_${m.name}`;
+}
+
+/** The answer when not even the configuration or engine could be set up. */
+export function healthWithoutEngine(error: unknown): HealthModeResult {
+  const reason = errorMessage(error);
+  const down: HealthCheck = { ok: false, error: 'skipped: the runtime could not be created' };
+  return {
+    success: false,
+    processing_mode: 'health',
+    section_id: null,
+    ...zeroCounts(),
+    checks: {
+      clickhouse: { ok: false, error: reason },
+      schema: down,
+      s3_from_lambda: down,
+      s3_from_clickhouse: down,
+      ledger: down,
+    },
+    reasons: [`runtime: ${reason}`],
+  };
+}

@@ -1,0 +1,50 @@
+import type { IngestTotals } from '../load/ingest.js';
+
+/**
+ * The figures every mode answers with (DESIGN.md's handler result). The same figures go out as
+ * CloudWatch metrics; each mode adds its own detail next to them.
+ */
+export interface ModeCounts {
+  events_processed: number;
+  video_events_processed: number;
+  events_rejected: number;
+  files_processed: number;
+  files_skipped: number;
+  files_failed: number;
+}
+
+export interface ModeResultBase extends ModeCounts {
+  success: boolean;
+  processing_mode: 'event' | 'bulk' | 'health';
+  /** The one section the work covered, the list asked for, or null (several / all sections). */
+  section_id: string | string[] | null;
+}
+
+export function zeroCounts(): ModeCounts {
+  return {
+    events_processed: 0,
+    video_events_processed: 0,
+    events_rejected: 0,
+    files_processed: 0,
+    files_skipped: 0,
+    files_failed: 0,
+  };
+}
+
+export function countsOf(t: IngestTotals): ModeCounts {
+  return {
+    events_processed: t.events_processed,
+    video_events_processed: t.video_events_processed,
+    events_rejected: t.events_rejected,
+    // A superseded file was read at a newer version than planned: that version's own event loads it.
+    files_processed: t.files_processed,
+    files_skipped: t.files_skipped + t.files_superseded,
+    files_failed: t.files_failed,
+  };
+}
+
+/** The single section a set of keys belongs to, else null. */
+export function singleSection(sections: Iterable<string>): string | null {
+  const unique = new Set(sections);
+  return unique.size === 1 ? ([...unique][0] as string) : null;
+}

@@ -1,0 +1,134 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fault-injecting HTTP proxy in front of a real S3 server (s3rver), on a free loopback port. Point
+ * AWS_ENDPOINT_URL_S3 at it and both sides that talk to S3 — the SDK (HEAD, List) and ClickHouse's
+ * s3() reads — go through it. Test infrastructure: it never answers for S3, it only breaks S3's answers.
+ */
+export type FaultAction =
+  /** Answer with this HTTP status (an S3-style XML error body) instead of forwarding. */
+  | { kind: 'status'; status: number }
+  /** Forward, but hold the response this long first. */
+  | { kind: 'delay'; ms: number }
+  /** Forward, send the headers and the first `bytes` of the body, then destroy the socket. */
+  | { kind: 'cut'; bytes: number };
+
+export interface FaultRule {
+  /** Which requests the rule applies to (default: all). */
+  match?: (req: RequestInfo) => boolean;
+  action: FaultAction;
+  /** Skip the first `after` matching requests (default 0): "fail the Nth request" is `after: N - 1`. */
+  after?: number;
+  /** Apply to this many matching requests, then stop (default: forever). */
+  times?: number;
+}
+
+export interface RequestInfo {
+  method: string;
+  /** The path and query, decoded as sent (e.g. `/xapi/section/1/video/a.jsonl`). */
+  url: string;
+  /** The request's Range header, when it reads part of an object. */
+  range?: string;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  port: number;
+  /** Every request seen, in order, and what was done to it. */
+  log: (RequestInfo & { fault?: FaultAction['kind'] })[];
+  /** Replaces the rules (an empty list forwards everything untouched). */
+  setRules(rules: FaultRule[]): void;
+  /** Stops accepting connections: S3 is "down" for anything using this endpoint. */
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  let rules: { rule: FaultRule; seen: number; applied: number }[] = [];
+  const log: FaultProxy['log'] = [];
+
+  const pick = (info: RequestInfo): FaultAction | undefined => {
+    for (const r of rules) {
+      if (r.rule.match && !r.rule.match(info)) continue;
+      r.seen += 1;
+      if (r.seen <= (r.rule.after ?? 0)) continue;
+      if (r.rule.times !== undefined && r.applied >= r.rule.times) continue;
+      r.applied += 1;
+      return r.rule.action;
+    }
+    return undefined;
+  };
+
+  const server = http.createServer((req, res) => {
+    const info: RequestInfo = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      ...(typeof req.headers.range === 'string' ? { range: req.headers.range } : {}),
+    };
+    const action = pick(info);
+    log.push({ ...info, ...(action ? { fault: action.kind } : {}) });
+    if (action?.kind === 'status') {
+      req.resume();
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${action.status === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>injected by the test proxy</Message></Error>`;
+      res.writeHead(action.status, { 'content-type': 'application/xml', 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (up) => {
+        const send = () => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          if (action?.kind !== 'cut') {
+            up.pipe(res);
+            return;
+          }
+          let sent = 0;
+          up.on('data', (chunk: Buffer) => {
+            if (sent >= action.bytes) return;
+            const part = chunk.subarray(0, action.bytes - sent);
+            sent += part.length;
+            res.write(part);
+            if (sent >= action.bytes) {
+              up.destroy();
+              res.socket?.destroy();
+            }
+          });
+          up.on('end', () => res.end());
+        };
+        if (action?.kind === 'delay') setTimeout(send, action.ms);
+        else send();
+      },
+    );
+    forward.on('error', () => res.socket?.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    log,
+    setRules(next) {
+      rules = next.map((rule) => ({ rule, seen: 0, applied: 0 }));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Matches GET requests for object data (ClickHouse's reads), not HEAD or bucket listings. */
+export const objectRead =
+  (keyPart = '') =>
+  (r: RequestInfo): boolean =>
+    r.method === 'GET' && !r.url.includes('list-type=') && !/\?(.*&)?prefix=/.test(r.url) && r.url.includes(keyPart);
