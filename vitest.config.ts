@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The concurrent-load test runs on its own: `npm run test:load` (vitest.load.config.ts).
+    exclude: [...configDefaults.exclude, 'test/load/**'],
     // chDB is one engine per process: every test file runs in its own process, tests in a file in order.
     pool: 'forks',
     fileParallelism: true,

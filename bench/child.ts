@@ -1,6 +1,7 @@
 /**
  * One measurement in a fresh process (chDB is one engine per process): open the embedded engine in
- * its own data directory, migrate, run one scenario, print `RESULT {json}` on stdout.
+ * its own data directory (a copy of the run's migrated template, so `migrate` finds nothing to do), run
+ * one scenario, print `RESULT {json}` on stdout.
  * Usage: node --import tsx bench/child.ts '<ScenarioSpec as JSON>'
  */
 import { loadConfig } from '../src/config/env.js';
@@ -23,7 +24,9 @@ for (const [name, value] of Object.entries(spec.settings ?? {})) {
   if (!/^[a-z_][a-z0-9_]*$/.test(name) || !/^[A-Za-z0-9_.]+$/.test(String(value))) {
     throw new Error(`refusing setting ${name}=${value}`);
   }
-  await rt.engine.client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
+  await rt.engine.client.command({
+    query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}`,
+  });
 }
 
 const runners = { full: runFullSchema, naive: runNaive, raw: runRawCopy, 'per-column': runPerColumn };

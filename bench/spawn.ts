@@ -21,7 +21,8 @@ export async function runChild<T>(
   env: Record<string, string>,
   options: { typescript?: boolean; timeoutMs?: number } = {},
 ): Promise<T> {
-  const nodeArgs = [...(options.typescript === false ? [] : ['--import', 'tsx']), '--expose-gc', script, ...args];
+  const loader = options.typescript === false ? [] : ['--import', 'tsx', '--expose-gc'];
+  const nodeArgs = [...loader, script, ...args];
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -40,7 +41,16 @@ export async function runChild<T>(
   clearTimeout(timer);
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (code !== 0 || !line) {
-    throw new Error(`${path.basename(script)} ${args.join(' ').slice(0, 200)} exited ${code}:\n${stderr.slice(-3000)}`);
+    throw new Error(
+      `${path.basename(script)} ${args.join(' ').slice(0, 200)} exited ${code}:\n${clip(stderr)}`,
+    );
   }
   return JSON.parse(line.slice('RESULT '.length)) as T;
+}
+
+/** The start (the error) and the end (the stack) of a child's stderr, minified bundle lines cut short. */
+function clip(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l));
+  const text = lines.join('\n');
+  return text.length > 6000 ? `${text.slice(0, 3000)}\n…\n${text.slice(-3000)}` : text;
 }

@@ -38,7 +38,9 @@ function queryParams(sql: string, url: URL): Record<string, string> {
   for (const [name, value] of url.searchParams) {
     if (!name.startsWith('param_')) continue;
     const key = name.slice('param_'.length);
-    params[key] = /^(Nullable\()?(LowCardinality\()?String\)*$/.test(types.get(key) ?? '') ? unescapeString(value) : value;
+    params[key] = /^(Nullable\()?(LowCardinality\()?String\)*$/.test(types.get(key) ?? '')
+      ? unescapeString(value)
+      : value;
   }
   return params;
 }
@@ -59,7 +61,8 @@ async function body(req: http.IncomingMessage): Promise<string> {
 
 let queue = Promise.resolve();
 
-const server = http.createServer((req, res) => {
+// Query parameters travel in the URL (planned keys, ETags): allow what ClickHouse allows (http_max_uri_size, 1 MiB).
+const server = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
   // One statement at a time, as one session would run them.
   queue = queue.then(() => serve(req, res)).catch(() => undefined);
 });
@@ -99,5 +102,7 @@ server.listen(0, '127.0.0.1', () => {
   } catch {
     // not Linux: the orchestrator reads VmHWM since start instead
   }
-  process.stdout.write(`RESULT ${JSON.stringify({ port: typeof address === 'object' ? address?.port : 0 })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ port: typeof address === 'object' ? address?.port : 0 })}\n`,
+  );
 });

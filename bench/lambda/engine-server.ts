@@ -11,8 +11,9 @@ export interface EngineServer {
 }
 
 /** Starts chDB behind the minimal HTTP interface (clickhouse-http.ts) in its own process. */
-export async function startEngineServer(database: string): Promise<EngineServer> {
+export async function startEngineServer(database: string, template: string): Promise<EngineServer> {
   const dataDir = tempDir('server-ch');
+  fs.cpSync(template, dataDir, { recursive: true });
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', 'bench/lambda/clickhouse-http.ts', dataDir, database],
@@ -31,13 +32,19 @@ export async function startEngineServer(database: string): Promise<EngineServer>
     });
     child.on('exit', (code) => reject(new Error(`engine server exited ${code}: ${stderr.slice(-2000)}`)));
   });
+  child.on('exit', (code, signal) => {
+    if (signal !== 'SIGKILL')
+      process.stderr.write(`engine server exited (${code ?? signal}):\n${stderr.slice(-3000)}\n`);
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     peakRssBytes: () => vmHwmBytes(child.pid as number),
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -27,7 +27,11 @@ export async function runFullSchema(rt: Runtime, spec: ScenarioSpec): Promise<Sc
       return {
         lines,
         rows: lines + r.video_events_processed,
-        detail: { files: r.files_processed, video_events: r.video_events_processed, rejected: r.events_rejected },
+        detail: {
+          files: r.files_processed,
+          video_events: r.video_events_processed,
+          rejected: r.events_rejected,
+        },
       };
     });
   }
@@ -39,7 +43,11 @@ export async function runFullSchema(rt: Runtime, spec: ScenarioSpec): Promise<Sc
     return {
       lines: t.lines,
       rows: t.events_processed + t.events_rejected + t.video_events_processed,
-      detail: { files: t.files_processed, video_events: t.video_events_processed, rejected: t.events_rejected },
+      detail: {
+        files: t.files_processed,
+        video_events: t.video_events_processed,
+        rejected: t.events_rejected,
+      },
     };
   });
 }

@@ -16,6 +16,8 @@ const BATCH_ROWS = 10_000;
 const VIDEO = 'https://w3id.org/xapi/video/';
 const EXT = `${VIDEO}extensions/`;
 
+// Untyped JSON, as a hand-written loader treats it: the shape is only assumed.
+// biome-ignore lint/suspicious/noExplicitAny: parsed statements are untyped on purpose
 type Json = Record<string, any>;
 
 export async function runNaive(rt: Runtime, spec: ScenarioSpec): Promise<ScenarioResult> {
@@ -32,7 +34,11 @@ export async function runNaive(rt: Runtime, spec: ScenarioSpec): Promise<Scenari
       key = source.key;
     } else throw new Error('naive reads one object');
     const section = /section\/([^/]+)\//.exec(key)?.[1] ?? '';
-    const tables = { statements: [] as Json[], video_events: [] as Json[], rejected_statements: [] as Json[] };
+    const tables = {
+      statements: [] as Json[],
+      video_events: [] as Json[],
+      rejected_statements: [] as Json[],
+    };
     let lines = 0;
     let rows = 0;
     let insertMs = 0;
@@ -55,8 +61,10 @@ export async function runNaive(rt: Runtime, spec: ScenarioSpec): Promise<Scenari
       let s: Json;
       try {
         s = JSON.parse(line);
-        if (!s || typeof s !== 'object' || !s.actor || !s.verb?.id || !s.object) throw new Error('not a statement');
-        if (s.timestamp !== undefined && Number.isNaN(Date.parse(s.timestamp))) throw new Error('bad timestamp');
+        if (!s || typeof s !== 'object' || !s.actor || !s.verb?.id || !s.object)
+          throw new Error('not a statement');
+        if (s.timestamp !== undefined && Number.isNaN(Date.parse(s.timestamp)))
+          throw new Error('bad timestamp');
       } catch (error) {
         tables.rejected_statements.push({
           section_id: section,
@@ -70,7 +78,8 @@ export async function runNaive(rt: Runtime, spec: ScenarioSpec): Promise<Scenari
       }
       const row = statementRow(s, section, key, lines, line);
       tables.statements.push(row);
-      if (row.object_definition_type === `${VIDEO}activity-type/video`) tables.video_events.push(videoRow(s, row));
+      if (row.object_definition_type === `${VIDEO}activity-type/video`)
+        tables.video_events.push(videoRow(s, row));
       if (tables.statements.length >= BATCH_ROWS) await flush(false);
     }
     await flush(true);
@@ -129,7 +138,8 @@ function statementRow(s: Json, section: string, key: string, lineNumber: number,
 function videoRow(s: Json, row: Json): Json {
   const ce = s.context?.extensions ?? {};
   const re = s.result?.extensions ?? {};
-  const num = (v: unknown) => (v === undefined || v === null || v === '' ? null : Number.parseFloat(String(v)));
+  const num = (v: unknown) =>
+    v === undefined || v === null || v === '' ? null : Number.parseFloat(String(v));
   const segments = String(re[`${EXT}played-segments`] ?? '');
   return {
     statement_id: row.statement_id,

@@ -9,14 +9,20 @@ export async function runRawCopy(rt: Runtime, spec: ScenarioSpec): Promise<Scena
   await client.command({ query: 'CREATE TABLE raw_lines (line String) ENGINE = MergeTree ORDER BY tuple()' });
   const from = linesSource(spec.source);
   return timed(async () => {
-    await client.command({ query: `INSERT INTO raw_lines SELECT line FROM ${from.sql}`, query_params: from.params });
+    await client.command({
+      query: `INSERT INTO raw_lines SELECT line FROM ${from.sql}`,
+      query_params: from.params,
+    });
     const rows = await count(rt, 'raw_lines');
     return { lines: rows, rows };
   });
 }
 
 export async function count(rt: Runtime, table: string): Promise<number> {
-  const rs = await rt.engine.client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  const rs = await rt.engine.client.query({
+    query: `SELECT count() AS n FROM ${table}`,
+    format: 'JSONEachRow',
+  });
   const [row] = await rs.json<{ n: number | string }>();
   return Number(row?.n ?? 0);
 }

@@ -5,7 +5,8 @@ import type { Source } from '../types.js';
  * Values are query parameters; the S3 credentials are s3rver's fixed local ones.
  */
 export function linesSource(source: Source): { sql: string; params: Record<string, string> } {
-  if (source.kind === 'file') return { sql: "file({path:String}, 'LineAsString')", params: { path: source.path } };
+  if (source.kind === 'file')
+    return { sql: "file({path:String}, 'LineAsString')", params: { path: source.path } };
   if (source.kind !== 's3') throw new Error('comparison scenarios read one object');
   const endpoint = process.env.AWS_ENDPOINT_URL_S3;
   if (!endpoint) throw new Error('AWS_ENDPOINT_URL_S3 is not set');

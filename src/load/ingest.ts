@@ -145,6 +145,16 @@ export async function ingest(
   return { files: results, totals: totalsOf(results), retryableFailure };
 }
 
+/**
+ * ClickHouse retries an S3 request answering 5xx up to s3_retry_attempts times (500 by default on
+ * recent versions) for each of s3_max_single_read_retries reads: a bucket answering 503 for good kept
+ * one INSERT retrying for many minutes, past the Lambda timeout. Bounded here, a brief 503 burst or a
+ * cut connection is still ridden out, and a lasting outage fails the batch within seconds (retryable:
+ * the event is retried later). An object deleted after planning reads as empty instead of failing
+ * every file of its batch (it is then marked superseded). test/reliability/faults.test.ts shows each.
+ */
+const S3_READ_SETTINGS = { s3_retry_attempts: '6', s3_ignore_file_doesnt_exist: 1 };
+
 async function loadBatch(
   rt: Runtime,
   batch: SourceObject[],
@@ -179,7 +189,10 @@ async function loadBatch(
       validation: rt.config.validation,
       bucket: first.bucket,
     },
-    clickhouse_settings: cluster ? { parallel_distributed_insert_select: '2' } : {},
+    clickhouse_settings: {
+      ...(isS3 ? S3_READ_SETTINGS : {}),
+      ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
+    },
   });
   const rs = await client.query({
     query: FILE_COUNTS_SQL,

@@ -4,7 +4,9 @@ import { ConfigError, registerSecret } from '../errors.js';
 
 /**
  * How ClickHouse authenticates its own s3() reads, as SQL arguments plus query parameters. Secrets only
- * ever travel as query parameters: the SQL text ClickHouse logs holds `{s3_key_id:String}`, never a key.
+ * ever travel as query parameters, never in the SQL we build. ClickHouse fills them into the query text
+ * it keeps (system.processes, query_log) but masks s3()'s secret arguments there as '[HIDDEN]' (the
+ * secret key and the session token; the access key id stays visible): test/reliability/security.test.ts.
  */
 export interface S3Access {
   /** Arguments between the URL and the format in s3(url, …, format). */

@@ -131,4 +131,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 export const objectRead =
   (keyPart = '') =>
   (r: RequestInfo): boolean =>
-    r.method === 'GET' && !r.url.includes('list-type=') && !/\?(.*&)?prefix=/.test(r.url) && r.url.includes(keyPart);
+    r.method === 'GET' &&
+    !r.url.includes('list-type=') &&
+    !/\?(.*&)?prefix=/.test(r.url) &&
+    r.url.includes(keyPart);
