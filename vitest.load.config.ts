@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
-/** `npm run test:load`: the concurrent-load test alone (`npm test` leaves test/load/ out: it takes 15+ minutes on 2 cores). */
+/** `npm run test:load`: the concurrent-load test alone (`npm test` leaves test/load/ out: about 4 minutes on 2 cores, more on a busy machine). */
 export default defineConfig({
   test: {
     ...base.test,
