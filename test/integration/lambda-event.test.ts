@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
@@ -9,6 +8,7 @@ import type { S3NotificationEvent } from '../../src/local-s3/local-s3.js';
 import { createRuntime } from '../../src/runtime.js';
 import { awsEncodeKey, makeBundle } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput } from '../helpers/capture-output.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
@@ -250,14 +250,4 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { createHandler } from '../../src/lambda/create-handler.js';
@@ -9,6 +8,7 @@ import { createRuntime } from '../../src/runtime.js';
 import { readMigrationFiles } from '../../src/schema/migration-files.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput } from '../helpers/capture-output.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 describe('Lambda handler, health check (chDB + s3rver)', () => {
@@ -119,13 +119,3 @@ describe('Lambda handler, health check (chDB + s3rver)', () => {
     expect(r.checks.s3_from_lambda.ok).toBe(true);
   });
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
@@ -10,6 +9,7 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { accountFor, linesOf, loadedRowsPerKey } from '../helpers/accounting.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput } from '../helpers/capture-output.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { type FaultProxy, objectRead, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { runtimeVia } from '../helpers/runtime-via.js';
@@ -291,13 +291,3 @@ describe('faults (chDB + s3rver behind a fault-injecting proxy)', () => {
     expect([...(await loadedRowsPerKey(h, 'section/f6/')).values()]).toEqual([1, 1, 1, 1, 1]);
   });
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { openEmbeddedClient } from '../../src/engine/embedded-connection.js';
@@ -8,6 +7,7 @@ import { createRuntime } from '../../src/runtime.js';
 import { accountFor } from '../helpers/accounting.js';
 import { awsEncodeKey } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput } from '../helpers/capture-output.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { type FaultProxy, objectRead, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { runtimeVia } from '../helpers/runtime-via.js';
@@ -235,13 +235,3 @@ describe('security: injection is harmless, secrets stay secret (chDB + s3rver)',
     expect(out.text()).not.toContain(S3_SECRET);
   });
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

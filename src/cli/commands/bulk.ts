@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import type { BulkModeResult } from '../../modes/bulk.js';
 import { bulkProgressReporter, formatBulkSummary } from '../format-bulk.js';
+import { collectRepeated } from '../repeated-flag.js';
 import { printJson } from '../run-command.js';
 import { runHandlerLocally } from '../run-handler.js';
 
@@ -62,12 +63,3 @@ export default defineCommand({
     else process.stdout.write(`${formatBulkSummary(result as BulkModeResult)}\n`);
   },
 });
-
-function collectRepeated(rawArgs: string[], flag: string): string[] {
-  const out: string[] = [];
-  rawArgs.forEach((arg, i) => {
-    if (arg === flag && rawArgs[i + 1] !== undefined) out.push(rawArgs[i + 1] as string);
-    else if (arg.startsWith(`${flag}=`)) out.push(arg.slice(flag.length + 1));
-  });
-  return out;
-}

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { runQuery } from '../../modes/run-query.js';
+import { collectRepeated } from '../repeated-flag.js';
 import { withRuntime } from '../run-command.js';
 
 export default defineCommand({
@@ -31,12 +32,3 @@ export default defineCommand({
     });
   },
 });
-
-function collectRepeated(rawArgs: string[], flag: string): string[] {
-  const out: string[] = [];
-  rawArgs.forEach((arg, i) => {
-    if (arg === flag && rawArgs[i + 1] !== undefined) out.push(rawArgs[i + 1] as string);
-    else if (arg.startsWith(`${flag}=`)) out.push(arg.slice(flag.length + 1));
-  });
-  return out;
-}
