@@ -36,7 +36,12 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
       database,
       request_timeout: ec.requestTimeoutMs,
       application: 'xapi-etl',
-      clickhouse_settings: { wait_end_of_query: 1 },
+      // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
+      // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
+      clickhouse_settings: {
+        send_progress_in_http_headers: 1,
+        http_headers_progress_interval_ms: '60000',
+      },
     });
     await assertReachable(client, ec.url);
   }
