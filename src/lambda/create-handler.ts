@@ -10,7 +10,7 @@ import {
 } from '../modes/bulk.js';
 import { type EventModeResult, runEvent } from '../modes/event.js';
 import { type HealthModeResult, healthWithoutEngine, runHealth } from '../modes/health.js';
-import { zeroCounts } from '../modes/result.js';
+import { type ModeCounts, zeroCounts } from '../modes/result.js';
 import { createS3Client } from '../plan/s3-client.js';
 import type { Runtime } from '../runtime.js';
 import { type DetectedPayload, detectMode, PayloadError } from './detect-mode.js';
@@ -36,16 +36,10 @@ export interface HandlerDeps {
   onBulkProgress?: BulkOptions['onProgress'];
 }
 
-export interface InvalidResult {
+export interface InvalidResult extends ModeCounts {
   success: false;
   processing_mode: 'event' | 'bulk' | 'health' | null;
   section_id: null;
-  events_processed: number;
-  video_events_processed: number;
-  events_rejected: number;
-  files_processed: number;
-  files_skipped: number;
-  files_failed: number;
   error: { code: string; message: string; retryable: false };
 }
 
