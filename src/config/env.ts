@@ -53,6 +53,7 @@ const envSchema = z.object({
     .positive()
     .default(512 * 1024 * 1024),
   XAPI_BATCH_MAX_FILES: z.coerce.number().int().positive().max(5000).default(1000),
+  XAPI_INSERT_THREADS: z.coerce.number().int().positive().max(256).optional(),
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
@@ -87,6 +88,8 @@ export interface AppConfig {
   environment: 'dev' | 'staging' | 'prod';
   validation: 'lenient' | 'strict';
   batch: { maxBytes: number; maxFiles: number };
+  /** Parallel streams of a load INSERT; unset = the engine's max_threads (its cores). */
+  insertThreads?: number;
   runningInLambda: boolean;
 }
 
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     environment: e.ENVIRONMENT,
     validation: e.XAPI_VALIDATION,
     batch: { maxBytes: e.XAPI_BATCH_MAX_BYTES, maxFiles: e.XAPI_BATCH_MAX_FILES },
+    insertThreads: e.XAPI_INSERT_THREADS,
     runningInLambda,
   };
 }

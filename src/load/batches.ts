@@ -12,7 +12,9 @@ export function planBatches(
   const byBucket = new Map<string, SourceObject[]>();
   for (const o of objects) {
     const id = `${o.kind}:${o.bucket}`;
-    byBucket.set(id, [...(byBucket.get(id) ?? []), o]);
+    const group = byBucket.get(id);
+    if (group) group.push(o);
+    else byBucket.set(id, [o]);
   }
   for (const group of byBucket.values()) {
     let current: SourceObject[] = [];

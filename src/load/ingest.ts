@@ -5,6 +5,7 @@ import { KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { Runtime } from '../runtime.js';
 import { planBatches } from './batches.js';
+import { engineThreads, insertSettings } from './insert-settings.js';
 import { buildInsertSql, FILE_COUNTS_SQL } from './insert-sql.js';
 import { resolveS3Access } from './s3-access.js';
 import { buildSourceSql } from './source-sql.js';
@@ -175,8 +176,9 @@ async function loadBatch(
   }
   const cluster = isS3 ? rt.engine.cluster : undefined;
   const source = buildSourceSql(batch, { s3: rt.config.s3, access, cluster });
+  const threads = await engineThreads(client, rt.config.insertThreads);
   await client.command({
-    query: buildInsertSql(source),
+    query: buildInsertSql(source, rt.config.validation),
     query_params: {
       ...source.params,
       ...(cluster ? { cluster_name: cluster } : {}),
@@ -190,6 +192,7 @@ async function loadBatch(
       bucket: first.bucket,
     },
     clickhouse_settings: {
+      ...insertSettings({ batchBytes: batch.reduce((n, o) => n + o.size, 0), threads }),
       ...(isS3 ? S3_READ_SETTINGS : {}),
       ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
     },

@@ -1,16 +1,22 @@
 import type { SourceSql } from './source-sql.js';
 
 /**
+ * Where a load enters: each validation mode has its own Null table and parse view (migration 0004),
+ * so a lenient load never plans the strict rules. Both views write the same ingest_parsed rows.
+ */
+const ENTRY_TABLES = { lenient: 'ingest_lines', strict: 'ingest_lines_strict' } as const;
+
+/**
  * The one INSERT that loads a batch. ClickHouse reads the files (s3()/file()), and for every line
- * writes one row into the Null table ingest_lines; the materialized views of migration 0001 parse it
- * once and route it to statements / video_events / rejected_statements (see migrations/0001_core_tables.sql).
+ * writes one row into the Null entry table; the materialized views parse it once and route it to
+ * statements / video_events / rejected_statements (migrations 0001, 0002 and 0004).
  *
  * Every value is a query parameter. `planned` pins each file to the version (ETag) that was planned
  * and checked against the ledger: if an object is overwritten mid-load, the new version's lines are not
  * mixed into this load (its own notification loads it).
  */
-export function buildInsertSql(source: SourceSql): string {
-  return `INSERT INTO ingest_lines
+export function buildInsertSql(source: SourceSql, validation: 'lenient' | 'strict'): string {
+  return `INSERT INTO ${ENTRY_TABLES[validation]}
     (load_id, load_mode, validation, source_bucket, source_key, source_etag, source_size, source_time,
      line_number, section_id, event_type, line)
 WITH

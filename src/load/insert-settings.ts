@@ -1,0 +1,59 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/**
+ * Settings of the load INSERT that decide how fast the parse views run (measured in BENCHMARKS.md).
+ *
+ * The INSERT writes into a Null table; its materialized views do all the work, once per block that
+ * reaches them. Two things ClickHouse does by default make that slow:
+ * - the rows are squashed into blocks of up to ~1M rows / 256 MiB before the views, and each view is
+ *   planned again for every block: one big block runs the whole parse on ONE core;
+ * - a Null table is written by one stream unless `parallel_view_processing` lets the views run in
+ *   `max_insert_threads` streams.
+ * So: as many streams as the engine has threads, and blocks sized so that each stream gets about one
+ * (a block costs a plan of the view chain, ~0.2 s, so many small blocks are slow too).
+ */
+export interface InsertShape {
+  /** Bytes the batch reads (object sizes; compressed objects expand, which only adds blocks). */
+  batchBytes: number;
+  threads: number;
+}
+
+const MIB = 1024 * 1024;
+const MIN_BLOCK_BYTES = 32 * MIB;
+const MAX_BLOCK_BYTES = 256 * MIB;
+
+export function insertSettings(shape: InsertShape): Record<string, string | number> {
+  const threads = Math.max(1, shape.threads);
+  // In memory a line costs its bytes plus the row's other columns (~15 % on ~1 KB statements): a
+  // margin so a batch splits into `threads` blocks rather than `threads` plus a small remainder.
+  const perStream = Math.ceil((shape.batchBytes * 1.15) / threads);
+  const blockBytes = Math.min(MAX_BLOCK_BYTES, Math.max(MIN_BLOCK_BYTES, perStream));
+  return {
+    max_insert_threads: threads,
+    parallel_view_processing: 1,
+    min_insert_block_size_rows: 0,
+    min_insert_block_size_bytes: blockBytes,
+    // The target tables are Replacing/SummingMergeTree: merging rows inside each new part at insert
+    // time costs a third of the statements write and buys nothing (reads use FINAL or the _active views).
+    optimize_on_insert: 0,
+  };
+}
+
+const threadsByClient = new WeakMap<ClickHouseClient, Promise<number>>();
+
+/**
+ * The engine's own thread count (`max_threads` resolves to its cores), asked once per client. An
+ * explicit XAPI_INSERT_THREADS wins (a shared server may want fewer).
+ */
+export function engineThreads(client: ClickHouseClient, configured: number | undefined): Promise<number> {
+  if (configured) return Promise.resolve(configured);
+  let threads = threadsByClient.get(client);
+  if (!threads) {
+    threads = client
+      .query({ query: "SELECT toUInt32(getSetting('max_threads')) AS n", format: 'JSONEachRow' })
+      .then((rs) => rs.json<{ n: number | string }>())
+      .then((rows) => Math.max(1, Number(rows[0]?.n ?? 1)));
+    threadsByClient.set(client, threads);
+  }
+  return threads;
+}
