@@ -104,5 +104,19 @@ export function measures(size: BenchSize, s: Sources): Measure[] {
       slow: i === 2,
     });
   });
+  // The floor for the largest file count: the same objects copied raw, read as fast as s3rver serves them.
+  const most = size.fileCounts.length - 1;
+  list.push({
+    id: `files-raw`,
+    group: 'files',
+    label: `raw copy of the ${(size.fileCounts[most] as number).toLocaleString('en-US')} files (s3() glob)`,
+    scenario: 'raw',
+    source: {
+      kind: 's3-bulk',
+      bucket: s.buckets[most] as string,
+      startDate: s.startDate,
+      endDate: s.endDate,
+    },
+  });
   return list;
 }

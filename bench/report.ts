@@ -146,6 +146,11 @@ export function renderReport(r: ReportInput): string {
       filesX <= 5,
     ),
   );
+  const filesRawX = ms(`files-${fMany}`) / ms('files-raw');
+  if (Number.isFinite(filesRawX))
+    out.push(
+      `| (context) ${fmt(fMany)} small files: bulk vs the raw copy of the same files | — | ${filesRawX.toFixed(1)}× the time; the raw copy alone is ${(ms('files-raw') / ms(`files-${f1}`)).toFixed(1)}× the one-file bulk run | |`,
+    );
   const l = r.lambda;
   const init = l?.median.initMs ?? Number.NaN;
   out.push(t('handler cold start (module init)', '≤ 300 ms', init, `${init.toFixed(0)} ms`, init <= 300));

@@ -517,10 +517,14 @@ FROM (
 -- removed, account name exact. Positions: [actor, instructor, team, authority, object] ++ members of
 -- the actor, then of the team. The parsed scalar values.
 WITH
+    -- Each position's identifiers, projected one by one (an array of whole agent tuples, members
+    -- included, costs about a tenth of this view's time).
     arrayConcat(
-        arrayMap(g -> ((g).mbox, (g).mbox_sha1sum, (g).openid, ((g).account).homePage, ((g).account).name::Nullable(String)),
-            [actor, c_instructor, c_team, authority]),
-        [((o).mbox, (o).mbox_sha1sum, (o).openid, ((o).account).homePage, ((o).account).name::Nullable(String))],
+        [((actor).mbox, (actor).mbox_sha1sum, (actor).openid, ((actor).account).homePage, ((actor).account).name::Nullable(String)),
+         ((c_instructor).mbox, (c_instructor).mbox_sha1sum, (c_instructor).openid, ((c_instructor).account).homePage, ((c_instructor).account).name::Nullable(String)),
+         ((c_team).mbox, (c_team).mbox_sha1sum, (c_team).openid, ((c_team).account).homePage, ((c_team).account).name::Nullable(String)),
+         ((authority).mbox, (authority).mbox_sha1sum, (authority).openid, ((authority).account).homePage, ((authority).account).name::Nullable(String)),
+         ((o).mbox, (o).mbox_sha1sum, (o).openid, ((o).account).homePage, ((o).account).name::Nullable(String))],
         arrayMap(m -> ((m).mbox, (m).mbox_sha1sum, (m).openid, ((m).account).homePage, ((m).account).name::Nullable(String)),
             arrayConcat((actor).member, (c_team).member))) AS ifis
 SELECT * EXCEPT (o),
@@ -536,8 +540,10 @@ SELECT * EXCEPT (o),
         ifNull(i.2, '') != '', concat('mbox_sha1sum::', lower(trimBoth(i.2))),
         trimBoth(ifNull(i.3, '')) != '', concat('openid::', trimBoth(i.3)),
         ifNull(i.4, '') != '' AND ifNull(i.5, '') != '',
+            -- lower(scheme://host) ++ the rest: what 0002 does with a regex replace, at a fifth of the cost.
             concat('account::',
-                replaceRegexpOne(trimRight(trimBoth(i.4), '/'), '^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)', lower(extract(trimBoth(i.4), '^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)'))),
+                lower(extract(trimRight(trimBoth(i.4), '/'), '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*')),
+                substring(trimRight(trimBoth(i.4), '/'), length(extract(trimRight(trimBoth(i.4), '/'), '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*')) + 1),
                 '::', i.5),
         ''), ifis) AS keys,
     toUUIDOrNull(ifNull(id_text, '')) AS id_uuid,

@@ -12,6 +12,8 @@ export async function runRawCopy(rt: Runtime, spec: ScenarioSpec): Promise<Scena
     await client.command({
       query: `INSERT INTO raw_lines SELECT line FROM ${from.sql}`,
       query_params: from.params,
+      // As many objects in flight as a load of many files uses (src/load/insert-settings.ts).
+      clickhouse_settings: spec.source.kind === 's3-bulk' ? { max_threads: 16 } : {},
     });
     const rows = await count(rt, 'raw_lines');
     return { lines: rows, rows };

@@ -192,7 +192,7 @@ async function loadBatch(
       bucket: first.bucket,
     },
     clickhouse_settings: {
-      ...insertSettings({ batchBytes: batch.reduce((n, o) => n + o.size, 0), threads }),
+      ...insertSettings({ batchBytes: batch.reduce((n, o) => n + o.size, 0), files: batch.length, threads }),
       ...(isS3 ? S3_READ_SETTINGS : {}),
       ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
     },

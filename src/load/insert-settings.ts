@@ -15,10 +15,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 export interface InsertShape {
   /** Bytes the batch reads (object sizes; compressed objects expand, which only adds blocks). */
   batchBytes: number;
+  files: number;
   threads: number;
 }
 
 const MIB = 1024 * 1024;
+/**
+ * Objects read at once. Reading a small object is a round trip, not CPU: with only `threads` readers
+ * a batch of 1,000 small bundles waits on 1,000 sequential GETs per core.
+ */
+const MAX_READERS = 16;
 const MIN_BLOCK_BYTES = 32 * MIB;
 const MAX_BLOCK_BYTES = 256 * MIB;
 
@@ -29,6 +35,7 @@ export function insertSettings(shape: InsertShape): Record<string, string | numb
   const perStream = Math.ceil((shape.batchBytes * 1.15) / threads);
   const blockBytes = Math.min(MAX_BLOCK_BYTES, Math.max(MIN_BLOCK_BYTES, perStream));
   return {
+    max_threads: Math.max(threads, Math.min(shape.files, MAX_READERS)),
     max_insert_threads: threads,
     parallel_view_processing: 1,
     min_insert_block_size_rows: 0,

@@ -59,7 +59,8 @@ describe('lenient parse view = the full view of migration 0002 in lenient mode',
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-equivalence-'));
     // ingest_parsed is a Null table: a test-only copy keeps what each view wrote.
     await h.rt.engine.client.command({
-      query: 'CREATE TABLE parsed_capture AS ingest_parsed ENGINE = MergeTree ORDER BY (load_id, line_number)',
+      query:
+        'CREATE TABLE parsed_capture AS ingest_parsed ENGINE = MergeTree ORDER BY (load_id, line_number)',
     });
     await h.rt.engine.client.command({
       query: 'CREATE MATERIALIZED VIEW parsed_capture_mv TO parsed_capture AS SELECT * FROM ingest_parsed',

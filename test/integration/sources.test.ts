@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest } from '../../src/load/ingest.js';
+import { GLOB_MIN_OBJECTS } from '../../src/load/source-sql.js';
 import { processFiles } from '../../src/modes/process-files.js';
+import { headObject } from '../../src/plan/s3-objects.js';
 import { type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
 
 const statement = (n: number) =>
@@ -62,6 +65,27 @@ describe('sources: awkward keys, several files per INSERT, local files', () => {
       "SELECT uniqExact(load_id) AS n FROM ingested_files FINAL WHERE key LIKE 'section/p%'",
     );
     expect(Number(loads[0]?.n)).toBe(1);
+  });
+
+  it('a batch of many objects of one folder is read by prefix glob: exactly the planned keys load', async () => {
+    const key = (i: number) => `section/g1/video/2024-05-01T${String(i).padStart(5, '0')}_bundle.jsonl`;
+    for (let i = 0; i < 160; i++)
+      await h.s3.put(h.bucket, key(i), `${statement(1000 + i)}\n${statement(2000 + i)}\n`);
+    // Planned: 150 of the 160, so the glob `2024-05-01T00*` also lists 10 keys that must not be read.
+    const planned = Array.from({ length: 150 }, (_, i) => key(i));
+    expect(GLOB_MIN_OBJECTS).toBeLessThanOrEqual(planned.length);
+    const objects = await Promise.all(planned.map((k) => headObject(h.rt.s3, h.bucket, k)));
+    const result = await ingest(h.rt, objects, { mode: 'event' });
+    expect(result.totals).toMatchObject({ files_processed: 150, events_processed: 300, events_rejected: 0 });
+    const [row] = await h.query<{ files: string; n: string }>(
+      "SELECT uniqExact(source_key) AS files, count() AS n FROM statements WHERE source_key LIKE 'section/g1/%'",
+    );
+    expect([Number(row?.files), Number(row?.n)]).toEqual([150, 300]);
+    const [unplanned] = await h.query<{ n: string }>(
+      'SELECT count() AS n FROM statements WHERE source_key IN {keys:Array(String)}',
+      { keys: [150, 155, 159].map(key) },
+    );
+    expect(Number(unplanned?.n)).toBe(0);
   });
 
   it('reads local files and folders with file(), gzip included, through the same ledger', async () => {

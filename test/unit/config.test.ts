@@ -32,6 +32,12 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/CLICKHOUSE_PORT/);
   });
 
+  it('takes an optional insert thread count, a positive integer', () => {
+    expect(loadConfig({}).insertThreads).toBeUndefined();
+    expect(loadConfig({ XAPI_INSERT_THREADS: '8' }).insertThreads).toBe(8);
+    expect(() => loadConfig({ XAPI_INSERT_THREADS: '0' })).toThrow(/XAPI_INSERT_THREADS/);
+  });
+
   it('requires a server inside Lambda', () => {
     expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'f' })).toThrow(/CLICKHOUSE_HOST/);
   });

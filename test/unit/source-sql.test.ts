@@ -23,6 +23,29 @@ describe('buildSourceSql', () => {
     expect(src.sql).not.toContain('SK');
   });
 
+  it('names 100 or more objects of a folder by their shared name prefix and *, not a brace list', () => {
+    const names = Array.from(
+      { length: 120 },
+      (_, i) => `2024-03-0${1 + Math.floor(i / 60)}T${String(i % 60).padStart(2, '0')}_b.jsonl`,
+    );
+    const src = buildSourceSql(
+      names.map((n) => obj(`section/1/video/${n}`)),
+      { s3, access },
+    );
+    expect(src.params.src_0).toBe('http://127.0.0.1:4569/xapi/section/1/video/2024-03-0*');
+    // A wildcard character ends the listed prefix.
+    const odd = buildSourceSql(
+      names.map((n) => obj(`section/1/video/x y ${n}`)),
+      { s3, access },
+    );
+    expect(odd.params.src_0).toBe('http://127.0.0.1:4569/xapi/section/1/video/x*');
+    const few = buildSourceSql(
+      names.slice(0, 99).map((n) => obj(`section/1/video/${n}`)),
+      { s3, access },
+    );
+    expect(few.params.src_0).toMatch(/\/video\/\{2024-03-01T00_b\.jsonl,.*\}$/);
+  });
+
   it('joins folders with UNION ALL', () => {
     const src = buildSourceSql([obj('section/1/video/a.jsonl'), obj('section/2/video/a.jsonl')], {
       s3,
