@@ -23,7 +23,7 @@ export const FULL: BenchSize = {
 };
 export const QUICK: BenchSize = {
   statements: 10_000,
-  fileCounts: [1, 50, 500],
+  fileCounts: [1, 20, 200],
   reps: 1,
   slowReps: 1,
   coldStarts: 2,
