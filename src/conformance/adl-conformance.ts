@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime.js';
 /**
  * Measures validation against the ADL LRS conformance cases (adl-conformance-v1_0_3): every valid case
  * must load in both modes; in strict mode the invalid ones should be rejected. The statements go through
- * the real load path (file() → ingest_lines → the parse view), once per mode.
+ * the real load path (file() → the mode's entry table → its parse view), once per mode.
  */
 export interface ConformanceFigures {
   valid: { cases: number; loadedLenient: number; loadedStrict: number };

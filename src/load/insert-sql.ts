@@ -1,10 +1,10 @@
 import type { SourceSql } from './source-sql.js';
 
 /**
- * Where a load enters: each validation mode has its own Null table and parse view (migration 0004),
- * so a lenient load never plans the strict rules. Both views write the same ingest_parsed rows.
+ * Where a load enters: each validation mode has its own Null table and parse view (strict: 0002,
+ * lenient: 0004), so a lenient load never plans the strict rules. Both write the same ingest_parsed rows.
  */
-const ENTRY_TABLES = { lenient: 'ingest_lines', strict: 'ingest_lines_strict' } as const;
+const ENTRY_TABLES = { lenient: 'ingest_lines_lenient', strict: 'ingest_lines' } as const;
 
 /**
  * The one INSERT that loads a batch. ClickHouse reads the files (s3()/file()), and for every line

@@ -7,8 +7,8 @@ import { generateLines } from '../../src/generate/bundles.js';
 import { CORPORA, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
 
 /**
- * Migration 0004 gives lenient loads their own, much smaller parse view (ingest_parse_mv) and keeps the
- * full view of 0002 for strict loads (ingest_parse_strict_mv). Both must write the same ingest_parsed
+ * Migration 0004 gives lenient loads their own, much smaller parse view (ingest_parse_lenient_mv) and
+ * keeps the full view of 0002 (ingest_parse_mv) for strict loads. Both must write the same ingest_parsed
  * row for every line. The strict view keeps its if(validation = 'strict', …) guards, so fed lenient
  * rows it computes exactly what every lenient load computed before 0004: the reference.
  */
@@ -72,7 +72,7 @@ describe('lenient parse view = the full view of migration 0002 in lenient mode',
   });
 
   /** Pushes the file through one entry table; returns the load id its rows carry. */
-  const push = async (file: string, table: 'ingest_lines' | 'ingest_lines_strict', validation: string) => {
+  const push = async (file: string, table: 'ingest_lines_lenient' | 'ingest_lines', validation: string) => {
     const loadId = randomUUID();
     await h.rt.engine.client.command({
       query: `INSERT INTO ${table} (load_id, load_mode, validation, source_bucket, source_key, source_etag,
@@ -109,8 +109,8 @@ describe('lenient parse view = the full view of migration 0002 in lenient mode',
     const all = lines();
     const file = path.join(dir, `${name.replace(/\W+/g, '-')}.jsonl`);
     fs.writeFileSync(file, `${all.join('\n')}\n`);
-    const lean = await push(file, 'ingest_lines', 'lenient');
-    const full = await push(file, 'ingest_lines_strict', 'lenient');
+    const lean = await push(file, 'ingest_lines_lenient', 'lenient');
+    const full = await push(file, 'ingest_lines', 'lenient');
 
     const counts = await h.query<{ load_id: string; n: string }>(
       'SELECT load_id, count() AS n FROM parsed_capture WHERE load_id IN ({ids:Array(UUID)}) GROUP BY load_id',
@@ -125,13 +125,13 @@ describe('lenient parse view = the full view of migration 0002 in lenient mode',
     const valid = conformance('v1_0_3.valid.jsonl');
     const file = path.join(dir, 'valid-strict.jsonl');
     fs.writeFileSync(file, `${valid.join('\n')}\n`);
-    const lenient = await push(file, 'ingest_lines', 'lenient');
-    const strict = await push(file, 'ingest_lines_strict', 'strict');
+    const lenient = await push(file, 'ingest_lines_lenient', 'lenient');
+    const strict = await push(file, 'ingest_lines', 'strict');
     expect(await onlyIn(lenient, strict)).toEqual([]);
 
     const invalid = path.join(dir, 'invalid-strict.jsonl');
     fs.writeFileSync(invalid, `${conformance('v1_0_3.invalid.jsonl').join('\n')}\n`);
-    const strictInvalid = await push(invalid, 'ingest_lines_strict', 'strict');
+    const strictInvalid = await push(invalid, 'ingest_lines', 'strict');
     const [row] = await h.query<{ rule_ids: string }>(
       "SELECT countIf(reject_reason LIKE 'XAPI-%') AS rule_ids FROM parsed_capture WHERE load_id = {id:UUID}",
       { id: strictInvalid },

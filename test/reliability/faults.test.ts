@@ -214,11 +214,11 @@ describe('faults (chDB + s3rver behind a fault-injecting proxy)', () => {
     );
     for (const [i, key] of keys.entries()) await put(key, makeBundle(3 + i, { broken: i % 2 }));
     const poisoned = keys[2] as string; // batches of two: the 2nd batch is keys[2], keys[3]
-    // The engine itself fails that batch: a materialized view on ingest_lines throws for one key.
+    // The engine itself fails that batch: a view on the (lenient) entry table throws for one key.
     await h.rt.engine.client.command({ query: 'CREATE TABLE fault_sink (x UInt8) ENGINE = Null' });
     await h.rt.engine.client.command({
       query: `CREATE MATERIALIZED VIEW fault_mv TO fault_sink AS
-              SELECT throwIf(source_key = '${poisoned}', 'injected: ClickHouse fails this batch') AS x FROM ingest_lines`,
+              SELECT throwIf(source_key = '${poisoned}', 'injected: ClickHouse fails this batch') AS x FROM ingest_lines_lenient`,
     });
     const bulk = { mode: 'bulk', section_id: 'f4', start_date: '2024-02-01', end_date: '2024-02-06' };
     const handler = handlerOn(async () => h.rt);
