@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run conformance: measures xAPI validation on ../shared/corpora/adl-conformance-v1_0_3 (or the folder
+// npm run conformance: measures xAPI validation on test/fixtures/adl-conformance-v1_0_3 (or the folder
 // given as the first argument) with the embedded engine in a throw-away data directory, and prints the figure.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +11,7 @@ import { createRuntime } from '../dist/runtime.js';
 import { migrate } from '../dist/schema/migrate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const corpus = path.resolve(
-  process.argv[2] ?? path.join(here, '../../shared/corpora/adl-conformance-v1_0_3'),
-);
+const corpus = path.resolve(process.argv[2] ?? path.join(here, '../test/fixtures/adl-conformance-v1_0_3'));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-conformance-ch-'));
 // Always the embedded engine: the figure must not depend on (or touch) a configured server.
 const { CLICKHOUSE_HOST: _server, ...env } = process.env;

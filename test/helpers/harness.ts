@@ -55,5 +55,6 @@ export async function startHarness(
   };
 }
 
-export const CORPORA = path.resolve(import.meta.dirname, '../../../shared/corpora');
-export const RALPH_SAMPLE = path.join(CORPORA, 'ralph-video-sample/statements.sample.ndjson');
+/** Third-party and hand-written xAPI data (test/fixtures/SOURCES.md says where each file comes from). */
+export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
+export const RALPH_SAMPLE = path.join(FIXTURES, 'ralph-video-sample/statements.sample.ndjson');

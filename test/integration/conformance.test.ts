@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureConformance } from '../../src/conformance/adl-conformance.js';
-import { CORPORA, type Harness, startHarness } from '../helpers/harness.js';
+import { FIXTURES, type Harness, startHarness } from '../helpers/harness.js';
 
 describe('xAPI validation on the ADL LRS conformance cases (npm run conformance prints the same figure)', () => {
   let h: Harness;
@@ -13,7 +13,7 @@ describe('xAPI validation on the ADL LRS conformance cases (npm run conformance 
   });
 
   it('loads all 343 valid cases in both modes and rejects at least 90% of the 607 invalid ones in strict mode', async () => {
-    const f = await measureConformance(h.rt, path.join(CORPORA, 'adl-conformance-v1_0_3'));
+    const f = await measureConformance(h.rt, path.join(FIXTURES, 'adl-conformance-v1_0_3'));
     console.log(
       `conformance: valid ${f.valid.loadedLenient}/${f.valid.cases} lenient, ${f.valid.loadedStrict}/${f.valid.cases} strict; ` +
         `invalid rejected in strict mode ${f.invalid.rejectedStrict}/${f.invalid.cases} (${f.invalid.rejectedStrictPercent}%)`,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLines } from '../../src/generate/bundles.js';
-import { CORPORA, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
+import { FIXTURES, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
 
 /**
  * Migration 0004 gives lenient loads their own, much smaller parse view (ingest_parse_lenient_mv) and
@@ -14,14 +14,14 @@ import { CORPORA, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/ha
  */
 const conformance = (name: string) =>
   fs
-    .readFileSync(path.join(CORPORA, 'adl-conformance-v1_0_3', name), 'utf8')
+    .readFileSync(path.join(FIXTURES, 'adl-conformance-v1_0_3', name), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.stringify((JSON.parse(l) as { statement: unknown }).statement));
 
 const openedx = fs
-  .readdirSync(path.join(CORPORA, 'openedx-video'))
-  .map((f) => JSON.stringify(JSON.parse(fs.readFileSync(path.join(CORPORA, 'openedx-video', f), 'utf8'))));
+  .readdirSync(path.join(FIXTURES, 'openedx-shaped'))
+  .map((f) => JSON.stringify(JSON.parse(fs.readFileSync(path.join(FIXTURES, 'openedx-shaped', f), 'utf8'))));
 
 /** Lines no corpus has: broken, odd types where strings are expected, odd whitespace. */
 const edgeLines = [

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../src/load/ingest.js';
 import { headObject } from '../../src/plan/s3-objects.js';
-import { CORPORA, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
+import { FIXTURES, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
 
 const VOIDED = 'http://adlnet.gov/expapi/verbs/voided';
 const answered = {
@@ -24,7 +24,7 @@ const voiding = (n: number, target: number) =>
   stmt(n, { verb: { id: VOIDED }, object: { objectType: 'StatementRef', id: id(target) } });
 const SHA1 = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01';
 const RALPH_SEEKED = '239acf52-a047-496f-9951-1bde36b7a0fd';
-const EDX_SEEKED = '50e46aad-346e-58da-ab55-e599abcd554c';
+const EDX_SEEKED = 'a7c1e0f2-3b4d-5e6f-8a9b-000000000004';
 
 // Load 1 holds voiding statement 20 (its target 21 only arrives in load 2) and target 31 (voided in load 2).
 const load1 = [
@@ -69,7 +69,7 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
     array: 'section/42/quiz/2024-02-02T00-00-00.000Z_bundle.json',
     quiz2: 'section/43/quiz/2024-02-03T00-00-00.000Z_bundle.jsonl',
   };
-  const edxFiles = fs.readdirSync(path.join(CORPORA, 'openedx-video')).filter((f) => f.endsWith('.json'));
+  const edxFiles = fs.readdirSync(path.join(FIXTURES, 'openedx-shaped')).filter((f) => f.endsWith('.json'));
 
   beforeAll(async () => {
     h = await startHarness();
@@ -93,7 +93,7 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
       await h.s3.put(
         h.bucket,
         `section/9/video/2020-07-15T00-00-00.000Z_${f}`,
-        fs.readFileSync(path.join(CORPORA, 'openedx-video', f)),
+        fs.readFileSync(path.join(FIXTURES, 'openedx-shaped', f)),
       );
     }
     const objects = await Promise.all(
@@ -131,10 +131,12 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
     for (const f of files) expect(Number(f.statements) + Number(f.rejected)).toBe(Number(f.lines));
     const byKey = new Map(files.map((f) => [f.key, f]));
     expect(Number(byKey.get(keys.ralph)?.statements)).toBe(1059);
-    // Open edX: 15 pretty-printed single-statement .json files, one statement each.
+    // Open edX-shaped: 12 pretty-printed .json files.
     const edx = files.filter((f) => f.key.startsWith('section/9/'));
-    expect(edx).toHaveLength(15);
-    expect(edx.every((f) => Number(f.lines) === 1 && Number(f.statements) === 1)).toBe(true);
+    expect(edx).toHaveLength(12);
+    // Eleven files hold one statement; the array file holds two (one line each).
+    expect(edx.every((f) => Number(f.lines) === Number(f.statements) && Number(f.rejected) === 0)).toBe(true);
+    expect(Number(edx.find((f) => f.key.endsWith('played_and_paused.array.json'))?.lines)).toBe(2);
   });
 
   it('splits a pretty-printed JSON array into statements, rejecting a bad element by position', async () => {
@@ -206,20 +208,21 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
       },
     );
     expect(edx).toMatchObject({
-      session_id: '993110e9c27848a545da74a74114158d',
-      time_from: 194.381,
+      session_id: '5f1d2c3b4a5968778695a4b3c2d1e0f1',
+      time_from: 94.381,
       time_to: 10,
       length: 195,
     });
     const [cc] = await h.query<{ n: number }>(
       "SELECT count() AS n FROM video_events FINAL WHERE section_id = '9' AND cc_enabled IS NOT NULL",
     );
-    // Six fixtures carry cc-enabled, but they reuse two statement ids (an id is one statement): two rows.
+    // Three files carry cc-enabled, two of them the same statement id (an id is one statement): two rows.
     expect(Number(cc?.n)).toBe(2);
     const [edxRows] = await h.query<{ n: number }>(
       "SELECT count() AS n FROM video_events FINAL WHERE section_id = '9'",
     );
-    expect(Number(edxRows?.n)).toBe(10);
+    // 13 statements in 12 files, one id sent twice: 12 video events.
+    expect(Number(edxRows?.n)).toBe(12);
     const [speed] = await h.query<{ n: number }>(
       "SELECT count() AS n FROM video_events FINAL WHERE section_id = '123' AND speed = 1",
     );
