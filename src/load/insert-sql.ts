@@ -1,15 +1,15 @@
 import type { SourceSql } from './source-sql.js';
 
 /**
- * Where a load enters: each validation mode has its own Null table and parse view (strict: 0002,
- * lenient: 0004), so a lenient load never plans the strict rules. Both write the same ingest_parsed rows.
+ * Where a load enters: each validation mode has its own Null table and parse view (migration 0002), so a
+ * lenient load never plans the strict rules. Both write the same ingest_parsed rows.
  */
-const ENTRY_TABLES = { lenient: 'ingest_lines_lenient', strict: 'ingest_lines' } as const;
+const ENTRY_TABLES = { lenient: 'ingest_lines_lenient', strict: 'ingest_lines_strict' } as const;
 
 /**
  * The one INSERT that loads a batch. ClickHouse reads the files (s3()/file()), and for every line
  * writes one row into the Null entry table; the materialized views parse it once and route it to
- * statements / video_events / rejected_statements (migrations 0001, 0002 and 0004).
+ * statements / video_events / rejected_statements (migrations 0001 and 0002).
  *
  * Every value is a query parameter. `planned` pins each file to the version (ETag) that was planned
  * and checked against the ledger: if an object is overwritten mid-load, the new version's lines are not

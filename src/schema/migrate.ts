@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { errorMessage, MigrationError } from '../errors.js';
-import { renderStatement } from './cluster-sql.js';
 import { type MigrationFile, readMigrationFiles, splitStatements } from './migration-files.js';
+import { renderStatement } from './render.js';
 
 export interface MigrateResult {
   applied: { version: number; name: string }[];
@@ -29,6 +29,7 @@ export async function migrate(
   const applied = await appliedMigrations(client);
   const byVersion = new Map(applied.map((m) => [m.version, m]));
 
+  assertSameLineage(applied, migrations);
   for (const m of migrations) {
     const done = byVersion.get(m.version);
     if (done && done.checksum !== m.checksum) {
@@ -68,6 +69,24 @@ export async function migrate(
     result.applied.push({ version: m.version, name: m.name });
   }
   return result;
+}
+
+/**
+ * Development versions before 0.1.0 shipped other migrations (0001_core_tables … 0004_fast_lenient_parse),
+ * since squashed into one baseline. Their schema cannot be upgraded in place: say so, and what to do,
+ * instead of a checksum error about a file the user never edited.
+ */
+function assertSameLineage(applied: AppliedMigration[], files: MigrationFile[]): void {
+  const names = new Map(files.map((f) => [f.version, f.name]));
+  const foreign = applied.filter((m) => names.get(m.version) !== m.name);
+  if (foreign.length === 0) return;
+  throw new MigrationError(
+    `This database holds the schema of an earlier development version of xapi-etl ` +
+      `(${foreign.map((m) => `${pad(m.version)}_${m.name}`).join(', ')}), which this version cannot upgrade in place. ` +
+      'Start from an empty database and load your files again: for the embedded engine, move or delete the data ' +
+      'directory (XAPI_ETL_DATA_DIR, default .xapi-etl/); on a server, use a new CLICKHOUSE_DATABASE ' +
+      '(or drop the old one). Then run `xapi-etl migrate` and `xapi-etl process … --force`.',
+  );
 }
 
 export async function appliedMigrations(client: ClickHouseClient): Promise<AppliedMigration[]> {

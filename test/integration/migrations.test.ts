@@ -46,4 +46,24 @@ describe('schema migrations', () => {
       /changed after it was applied/,
     );
   });
+
+  it('explains what to do with a database made by a development version before the baseline', async () => {
+    const files = readMigrationFiles();
+    // What 0.1.0 development builds recorded: four migrations under other names.
+    const older = [
+      { ...(files[0] as (typeof files)[number]), name: 'core_tables' },
+      ...files.slice(1).map((f) => ({ ...f, name: `${f.name}_old` })),
+    ];
+    const rows = await h.query<{ version: number; name: string; checksum: string }>(
+      'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
+    );
+    await h.rt.engine.client.insert({
+      table: 'schema_migrations',
+      values: rows.map((r, i) => ({ ...r, name: older[i]?.name ?? r.name })),
+      format: 'JSONEachRow',
+    });
+    await expect(migrate(h.rt.engine.client)).rejects.toThrow(
+      /earlier development version of xapi-etl \(0001_core_tables.*move or delete the data directory/s,
+    );
+  });
 });

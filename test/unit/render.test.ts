@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderStatement } from '../../src/schema/cluster-sql.js';
 import { readMigrationFiles, splitStatements } from '../../src/schema/migration-files.js';
+import { renderStatement } from '../../src/schema/render.js';
 
 describe('renderStatement', () => {
   const ddl =
