@@ -1,16 +1,33 @@
--- 0001: the schema baseline: where a line goes, the tables that keep it, and the analytics over them.
+-- 0001: the schema baseline: where a line goes, the tables that keep it, and the analytics kept over them.
 --
 -- How a line becomes a row (the only place a statement is mapped):
 --   INSERT INTO ingest_lines_{lenient|strict} SELECT … FROM s3()/file()   (src/load/insert-sql.ts)
 --     └─ ingest_parse_{lenient|strict}_mv  parse each line ONCE (migration 0002) ─▶ ingest_parsed
---          ├─ statements_mv         good rows            ─▶ statements
---          ├─ video_events_mv       video-profile rows   ─▶ video_events
---          ├─ rejected_mv           bad rows + reason    ─▶ rejected_statements
---          └─ ingest_file_counts_mv per-file counts       ─▶ ingest_file_counts (feeds the ledger)
+--          ├─ statements_mv         good rows                 ─▶ statements
+--          ├─ video_events_mv       video-profile rows        ─▶ video_events
+--          ├─ voided_statements_mv  voiding statements        ─▶ voided_statements
+--          ├─ rejected_mv           bad rows + reason         ─▶ rejected_statements
+--          ├─ ingest_file_counts_mv per-file counts            ─▶ ingest_file_counts (feeds the ledger)
+--          └─ load_touched_*_mv     the keys this load touched ─▶ load_touched_{viewers,days,voids}
 -- The entry tables and ingest_parsed are Null tables: rows flow through them and are never stored.
 --
+-- How the analytics stay current (src/analytics/refresh.ts, after every load, before it returns):
+--   for the viewers and days a load touched (and those of statements it voids), the *_refresh views below
+--   recompute their state from the raw rows, and the load writes it into the *_state tables, level by
+--   level: video_viewer_state ─▶ video_state, learner_state ─▶ section_state; daily_state. The public
+--   analytics views read those tables. Cost: what the load touched, never the whole table or section.
+--
+-- Storage layout (why): a section's rows sit together (ORDER BY starts with section_id, so a per-section
+-- query reads that section only), and every row's place depends only on what the statement says, never on
+-- when or in which file it arrived, so a statement loaded twice always meets its first copy and
+-- ReplacingMergeTree (or FINAL) keeps one. Partitions are 16 buckets of sections: a load of any span
+-- (a 12-year export, every section at once) touches at most 16, far under ClickHouse's limit per INSERT
+-- block, and a section's rows share one partition, so deleting a load's rows touches 1/16 of the table.
+--
 -- Placeholders ({{on_cluster}}, …) are expanded by src/schema/render.ts: `ON CLUSTER name` and Replicated
--- engines when CLICKHOUSE_CLUSTER is set.
+-- engines when CLICKHOUSE_CLUSTER is set; `_local` tables behind Distributed ones when it is sharded.
+
+-- ─── Entry ──────────────────────────────────────────────────────────────────────────────────────────────
 
 CREATE TABLE IF NOT EXISTS ingest_lines_strict {{on_cluster}}
 (
@@ -21,7 +38,7 @@ CREATE TABLE IF NOT EXISTS ingest_lines_strict {{on_cluster}}
     source_key     String,
     source_etag    String,
     source_size    UInt64,
-    source_time    DateTime('UTC'),
+    source_time    DateTime64(3, 'UTC') COMMENT 'the time the key names (section/…/{ISO time}_bundle.jsonl), else the object''s',
     line_number    UInt64,
     section_id     String,
     event_type     LowCardinality(String),
@@ -32,6 +49,7 @@ ENGINE = Null;
 CREATE TABLE IF NOT EXISTS ingest_lines_lenient {{on_cluster}} AS ingest_lines_strict
 ENGINE = Null;
 
+-- What a parse view makes of a line: the statement's columns, or the reason it was rejected.
 CREATE TABLE IF NOT EXISTS ingest_parsed {{on_cluster}}
 (
     load_id        UUID,
@@ -40,7 +58,7 @@ CREATE TABLE IF NOT EXISTS ingest_parsed {{on_cluster}}
     source_bucket  String,
     source_key     String,
     source_etag    String,
-    source_time    DateTime('UTC'),
+    source_time    DateTime64(3, 'UTC'),
     line_number    UInt64,
     section_id     String,
     event_type     LowCardinality(String),
@@ -91,18 +109,21 @@ CREATE TABLE IF NOT EXISTS ingest_parsed {{on_cluster}}
 )
 ENGINE = Null;
 
--- One row per statement. ReplacingMergeTree on statement_id: reloading a file (force) or a
--- statement arriving twice collapses to one row at merge time; read with FINAL for exact counts.
+-- ─── Raw rows ───────────────────────────────────────────────────────────────────────────────────────────
+
+-- One row per statement. A statement's place (section, day of its timestamp, id) follows from the
+-- statement alone, so a re-delivered or reloaded copy replaces the first one (ReplacingMergeTree; read
+-- with FINAL for exact counts). The sort key serves a section, a section's days, and a day range.
 CREATE TABLE IF NOT EXISTS statements {{on_cluster}}
 (
     statement_id   UUID,
     has_id         Bool COMMENT 'false when the id was derived from the statement content',
-    timestamp      DateTime64(3, 'UTC') COMMENT 'statement timestamp, else stored, else the file time',
+    timestamp      DateTime64(3, 'UTC') COMMENT 'statement timestamp, else stored, else the time the file key names, else the object''s',
     stored         Nullable(DateTime64(3, 'UTC')),
     version        LowCardinality(String),
     actor_object_type LowCardinality(String),
     actor_name     String,
-    actor_key      String COMMENT 'normalised identifier: mbox::, mbox_sha1sum::, openid::, account::homePage::name',
+    actor_key      String COMMENT 'normalised identifier: mbox::, mbox_sha1sum::, openid::, account::homePage::name, group::',
     actor_member_keys Array(String) COMMENT 'Groups: the members'' normalised keys',
     verb_id        LowCardinality(String),
     verb_display   String,
@@ -143,12 +164,16 @@ CREATE TABLE IF NOT EXISTS statements {{on_cluster}}
     line_number    UInt64,
     load_id        UUID,
     loaded_at      DateTime64(3, 'UTC') DEFAULT now64(3),
-    raw            String COMMENT 'the statement as it was in the file' CODEC(ZSTD(1))
+    raw            String COMMENT 'the statement as it was in the file' CODEC(ZSTD(1)),
+    -- Finds a statement by id within its section (voiding looks up its target) without reading the section.
+    INDEX statement_id_bloom statement_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree(loaded_at)
-PARTITION BY toYYYYMM(timestamp)
-ORDER BY (section_id, statement_id);
+PARTITION BY sipHash64(section_id) % 16
+ORDER BY (section_id, toDate(timestamp), statement_id);
 
+-- One row per xAPI Video Profile statement, sorted so that one viewer's events (section, video, learner)
+-- are one range: the analytics refresh reads exactly those.
 CREATE TABLE IF NOT EXISTS video_events {{on_cluster}}
 (
     statement_id   UUID,
@@ -185,11 +210,28 @@ CREATE TABLE IF NOT EXISTS video_events {{on_cluster}}
     source_etag    String,
     line_number    UInt64,
     load_id        UUID,
-    loaded_at      DateTime64(3, 'UTC') DEFAULT now64(3)
+    loaded_at      DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX statement_id_bloom statement_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree(loaded_at)
-PARTITION BY toYYYYMM(timestamp)
-ORDER BY (section_id, video_id, statement_id);
+PARTITION BY sipHash64(section_id) % 16
+ORDER BY (section_id, video_id, actor_key, session_id, statement_id);
+
+-- Voiding (xAPI 1.0.3 §2.3.2), kept where a query finds it by section: one row per voiding statement,
+-- fed as it loads. A statement is voided when a voiding statement of its section names it, whichever
+-- arrived first and in whatever file; a voiding statement itself can never be voided.
+CREATE TABLE IF NOT EXISTS voided_statements {{on_cluster}}
+(
+    section_id           String,
+    voided_statement_id  UUID,
+    voiding_statement_id UUID,
+    timestamp            DateTime64(3, 'UTC'),
+    load_id              UUID,
+    loaded_at            DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+PARTITION BY sipHash64(section_id) % 16
+ORDER BY (section_id, voided_statement_id, voiding_statement_id);
 
 -- Every line that could not be loaded. One row per (file version, line): a reload replaces it.
 CREATE TABLE IF NOT EXISTS rejected_statements {{on_cluster}}
@@ -208,7 +250,10 @@ CREATE TABLE IF NOT EXISTS rejected_statements {{on_cluster}}
     rejected_at    DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(rejected_at)
-ORDER BY (source_bucket, source_key, source_etag, line_number);
+PARTITION BY sipHash64(section_id) % 16
+ORDER BY (section_id, source_bucket, source_key, source_etag, line_number);
+
+-- ─── Per load ───────────────────────────────────────────────────────────────────────────────────────────
 
 -- Per-load, per-file counts written by the same INSERT that loads the rows; the ledger reads them.
 CREATE TABLE IF NOT EXISTS ingest_file_counts {{on_cluster}}
@@ -225,6 +270,42 @@ CREATE TABLE IF NOT EXISTS ingest_file_counts {{on_cluster}}
 )
 ENGINE = SummingMergeTree((lines, statements, video_events, rejected))
 ORDER BY (load_id, source_bucket, source_key, source_etag)
+TTL created_at + INTERVAL 30 DAY;
+
+-- The keys a load touched, written by the load's own INSERT: what the analytics refresh recomputes.
+CREATE TABLE IF NOT EXISTS load_touched_viewers {{on_cluster}}
+(
+    load_id     UUID,
+    section_id  String,
+    video_id    String,
+    actor_key   String,
+    created_at  DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (load_id, section_id, video_id, actor_key)
+TTL created_at + INTERVAL 30 DAY;
+
+CREATE TABLE IF NOT EXISTS load_touched_days {{on_cluster}}
+(
+    load_id     UUID,
+    section_id  String,
+    day         Date,
+    created_at  DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (load_id, section_id, day)
+TTL created_at + INTERVAL 30 DAY;
+
+-- Statements a load voids: their viewers and days change too, wherever the targets were loaded.
+CREATE TABLE IF NOT EXISTS load_touched_voids {{on_cluster}}
+(
+    load_id              UUID,
+    section_id           String,
+    voided_statement_id  UUID,
+    created_at           DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (load_id, section_id, voided_statement_id)
 TTL created_at + INTERVAL 30 DAY;
 
 -- The ledger: one row per file version (bucket, key, ETag); the latest state wins.
@@ -250,6 +331,8 @@ CREATE TABLE IF NOT EXISTS ingested_files {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree(updated_at)
 ORDER BY (bucket, key, etag);
+
+-- ─── Routing: ingest_parsed ─▶ the tables above ──────────────────────────────────────────────────────────
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS statements_mv {{on_cluster}} TO statements AS
 SELECT
@@ -310,6 +393,12 @@ SELECT
 FROM ingest_parsed
 WHERE is_video;
 
+CREATE MATERIALIZED VIEW IF NOT EXISTS voided_statements_mv {{on_cluster}} TO voided_statements AS
+SELECT section_id, assumeNotNull(voided_statement_id) AS voided_statement_id, statement_id AS voiding_statement_id, timestamp, load_id
+FROM ingest_parsed
+-- qualified: the alias above would shadow the column (and is never NULL)
+WHERE reject_reason = '' AND ingest_parsed.voided_statement_id IS NOT NULL;
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS rejected_mv {{on_cluster}} TO rejected_statements AS
 SELECT
     section_id, event_type, source_bucket, source_key, source_etag, line_number,
@@ -327,209 +416,477 @@ SELECT
 FROM ingest_parsed
 GROUP BY load_id, source_bucket, source_key, source_etag;
 
--- Voiding (xAPI 1.0.3 §2.3.2): a statement is voided when a voiding statement (verb voided, object a
--- StatementRef) names it, whichever arrived first and in whatever file. A voiding statement cannot
--- itself be voided: a StatementRef to one is ignored.
+CREATE MATERIALIZED VIEW IF NOT EXISTS load_touched_viewers_mv {{on_cluster}} TO load_touched_viewers AS
+SELECT DISTINCT load_id, section_id, object_id AS video_id, actor_key
+FROM ingest_parsed
+WHERE is_video;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS load_touched_days_mv {{on_cluster}} TO load_touched_days AS
+SELECT DISTINCT load_id, section_id, toDate(timestamp) AS day
+FROM ingest_parsed
+WHERE reject_reason = '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS load_touched_voids_mv {{on_cluster}} TO load_touched_voids AS
+SELECT DISTINCT load_id, section_id, assumeNotNull(voided_statement_id) AS voided_statement_id
+FROM ingest_parsed
+WHERE reject_reason = '' AND ingest_parsed.voided_statement_id IS NOT NULL;
+
+-- ─── Voiding ────────────────────────────────────────────────────────────────────────────────────────────
+
+-- The statements voided in each section: named by a voiding statement of that section and not themselves
+-- voiding statements. Small (voiding is rare) and sorted by section: a query reads its sections' part.
+CREATE VIEW IF NOT EXISTS voided_ids {{on_cluster}} AS
+SELECT DISTINCT v.section_id AS section_id, v.voided_statement_id AS statement_id
+FROM voided_statements AS v
+LEFT ANTI JOIN voided_statements AS voiding
+    ON voiding.section_id = v.section_id AND voiding.voiding_statement_id = v.voided_statement_id;
+
+-- Statements that no statement voids. A voiding statement itself is never voided.
 CREATE VIEW IF NOT EXISTS statements_active {{on_cluster}} AS
 SELECT *
 FROM statements FINAL
-WHERE statement_id NOT IN (
-    SELECT assumeNotNull(voided_statement_id) FROM statements FINAL
-    WHERE voided_statement_id IS NOT NULL
-      AND voided_statement_id NOT IN (SELECT statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL)
-);
+WHERE voided_statement_id IS NOT NULL OR (section_id, statement_id) NOT IN (SELECT section_id, statement_id FROM voided_ids);
 
 CREATE VIEW IF NOT EXISTS video_events_active {{on_cluster}} AS
 SELECT *
 FROM video_events FINAL
-WHERE statement_id NOT IN (
-    SELECT assumeNotNull(voided_statement_id) FROM statements FINAL
-    WHERE voided_statement_id IS NOT NULL
-      AND voided_statement_id NOT IN (SELECT statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL)
-);
+WHERE (section_id, statement_id) NOT IN (SELECT section_id, statement_id FROM voided_ids);
 
--- Video and activity analytics, as views computed at query time (documented in the README).
+-- ─── Analytics: maintained state ───────────────────────────────────────────────────────────────────────
 --
--- Why plain views: they read video_events_active / statements_active, which read FINAL and drop voided
--- statements, so a reload (ReplacingMergeTree duplicates before a merge), a statement arriving twice, or
--- a session whose statements were loaded in different INSERT blocks or files never changes a number.
--- The heavy lifting happens in the GROUP BY at query time; at very large volume, materialise them with
--- a refreshable materialized view over the same SELECT.
---
--- Conventions:
+-- Definitions (the README has them for users):
 --   * a viewer is one learner (actor_key) of one video (video_id) in one section;
---   * played segments come from the xAPI Video Profile `played-segments` extension (cumulative per session);
---     a viewer's coverage is the union of every segment of every session;
+--   * played segments come from the xAPI Video Profile `played-segments` extension (cumulative within a
+--     session); a viewer's coverage is the union of every segment of every event;
 --   * second k of a video is "watched" when a segment overlaps [k, k+1) by a positive length;
 --   * a viewer completed a video when their coverage / length, rounded to 3 decimals as the profile rounds
 --     progress, reaches the video's completion-threshold (1.0 when absent); when the length is unknown
 --     (some real players omit it) a non-voided `completed` statement counts instead.
+--
+-- Every state table is ReplacingMergeTree(version, is_deleted): a refresh writes the whole new state of
+-- each key it recomputes, stamped with the time its computation started (`now64(6)` is fixed per query),
+-- and a key with nothing left (all voided) is written as deleted. Of two refreshes of the same key the one
+-- that started later wins, and it started after every load it could have missed had committed: concurrent
+-- loads end with the right state. Read with FINAL (the public views do).
+-- Ties are broken on full tuples (…, timestamp, statement_id), and sums run over sorted arrays, so the
+-- same rows give the same numbers whatever the order of files, batches and re-deliveries.
+
+-- One row per viewer: their sessions, coverage, watch time, completion, seeks and drop-off points.
+CREATE TABLE IF NOT EXISTS video_viewer_state {{on_cluster}}
+(
+    section_id       String,
+    video_id         String,
+    actor_key        String,
+    video_name       String,
+    sessions         Array(Tuple(
+                         session_id String, video_name String, started_at DateTime64(3, 'UTC'), ended_at DateTime64(3, 'UTC'),
+                         video_length Nullable(Float64), completion_threshold Nullable(Float64),
+                         session_segments Array(Tuple(start Float64, `end` Float64)), watch_seconds Float64,
+                         last_position Nullable(Float64), has_completed_statement Bool, seeks UInt64, events UInt64)),
+    first_seen       DateTime64(3, 'UTC'),
+    last_seen        DateTime64(3, 'UTC'),
+    video_length     Float64 COMMENT 'as reported, else as far as this viewer played it',
+    completion_threshold Float64,
+    segments         Array(Tuple(start Float64, `end` Float64)) COMMENT 'every played segment, clipped to the length, sorted',
+    unique_seconds   Float64,
+    watch_seconds    Float64 COMMENT 're-watching counts',
+    progress         Nullable(Float64),
+    has_completed_statement Bool,
+    completed        Bool,
+    seek_buckets     Array(Tuple(to_second UInt32, seeks UInt64, forward_seeks UInt64)) COMMENT '5-second buckets seeks land in',
+    drop_off_buckets Array(Tuple(percent UInt8, sessions UInt64)) COMMENT 'sessions that ended early, by 5 % bucket',
+    version          DateTime64(6, 'UTC'),
+    is_deleted       UInt8,
+    INDEX actor_key_bloom actor_key TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (section_id, video_id, actor_key);
+
+-- One row per video: its completion, audience retention per second, drop-off and seek hot spots.
+CREATE TABLE IF NOT EXISTS video_state {{on_cluster}}
+(
+    section_id       String,
+    video_id         String,
+    video_name       String COMMENT 'the latest name seen, else the video id',
+    video_length     Float64,
+    completion_threshold Float64,
+    viewers          UInt64,
+    completers       UInt64,
+    viewers_with_completed_statement UInt64,
+    avg_progress     Nullable(Float64),
+    viewers_per_second Array(UInt64) COMMENT 'element k+1: viewers who watched second k',
+    drop_off         Array(Tuple(percent UInt8, sessions UInt64)),
+    seek_hotspots    Array(Tuple(to_second UInt32, seeks UInt64, forward_seeks UInt64, learners UInt64)),
+    version          DateTime64(6, 'UTC'),
+    is_deleted       UInt8
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (section_id, video_id);
+
+-- One row per learner and section: what they watched, summed over their videos.
+CREATE TABLE IF NOT EXISTS learner_state {{on_cluster}}
+(
+    section_id       String,
+    actor_key        String,
+    videos_watched   UInt64,
+    sessions         UInt64,
+    watch_seconds    Float64,
+    unique_seconds   Float64,
+    videos_completed UInt64,
+    first_seen       DateTime64(3, 'UTC'),
+    last_seen        DateTime64(3, 'UTC'),
+    version          DateTime64(6, 'UTC'),
+    is_deleted       UInt8
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (section_id, actor_key);
+
+-- One row per section: completion over its (learner, video) pairs.
+CREATE TABLE IF NOT EXISTS section_state {{on_cluster}}
+(
+    section_id       String,
+    videos           UInt64,
+    learners         UInt64,
+    viewers          UInt64,
+    completers       UInt64,
+    version          DateTime64(6, 'UTC'),
+    is_deleted       UInt8
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY section_id;
+
+-- One row per section and day: active learners and statements, and statements per verb.
+CREATE TABLE IF NOT EXISTS daily_state {{on_cluster}}
+(
+    section_id       String,
+    day              Date,
+    active_learners  UInt64 COMMENT 'distinct actors with an active statement that day, voiding statements aside',
+    statements       UInt64 COMMENT 'active statements that day, voiding statements aside',
+    verbs            Array(Tuple(verb_id String, verb_display String, statements UInt64)) COMMENT 'active statements per verb, voiding ones included',
+    version          DateTime64(6, 'UTC'),
+    is_deleted       UInt8
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (section_id, day);
+
+-- ─── Analytics: how a refresh recomputes the state of what a set of loads touched ───────────────────────
+-- Parameterized views, called as `INSERT INTO x_state SELECT * FROM x_refresh(load_ids = [...])` level by
+-- level (src/analytics/refresh.ts). Each returns one row per touched key, deleted when nothing is left.
+
+-- The viewers a set of loads touched: their own video events, and the viewers of the statements they void.
+CREATE VIEW IF NOT EXISTS touched_viewers {{on_cluster}} AS
+SELECT DISTINCT section_id, video_id, actor_key
+FROM (
+    SELECT section_id, video_id, actor_key FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}
+    UNION ALL
+    SELECT section_id, video_id, actor_key FROM video_events
+    WHERE (section_id, statement_id) IN (
+        SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)})
+);
+
+-- The days a set of loads touched: their statements' days, and the days of the statements they void.
+CREATE VIEW IF NOT EXISTS touched_days {{on_cluster}} AS
+SELECT DISTINCT section_id, day
+FROM (
+    SELECT section_id, day FROM load_touched_days WHERE load_id IN {load_ids:Array(UUID)}
+    UNION ALL
+    SELECT section_id, toDate(timestamp) AS day FROM statements
+    WHERE (section_id, statement_id) IN (
+        SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)})
+);
+
+CREATE VIEW IF NOT EXISTS video_viewer_refresh {{on_cluster}} AS
+WITH
+    'https://w3id.org/xapi/video/verbs/seeked' AS seeked,
+    'http://adlnet.gov/expapi/verbs/completed' AS completed_verb
+SELECT
+    t.section_id, t.video_id, t.actor_key,
+    v.video_name, v.sessions, v.first_seen, v.last_seen, v.video_length, v.completion_threshold, v.segments,
+    v.unique_seconds, v.watch_seconds, v.progress, v.has_completed_statement, v.completed, v.seek_buckets,
+    v.drop_off_buckets,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM touched_viewers(load_ids = {load_ids:Array(UUID)}) AS t
+LEFT JOIN
+(
+    -- Layer 3: the viewer, from their sessions and events.
+    WITH
+        toFloat64(coalesce(max_length, arrayMax(arrayMap(s -> s.2, all_segments)), 0)) AS length_seconds,
+        arraySort(arrayFilter(s -> s.2 > s.1,
+            arrayMap(s -> (greatest(s.1, 0.), least(s.2, if(length_seconds > 0, length_seconds, s.2))),
+                arrayDistinct(all_segments)))) AS clipped,
+        -- union length of sorted intervals: (covered so far, current start, current end)
+        arrayFold((acc, s) -> if(s.1 > acc.3, (acc.1 + (acc.3 - acc.2), s.1, s.2), (acc.1, acc.2, greatest(acc.3, s.2))),
+            clipped, (0., 0., 0.)) AS fold,
+        fold.1 + (fold.3 - fold.2) AS unique_v,
+        if(length_seconds > 0, least(1., round(unique_v / length_seconds, 3)), NULL) AS progress_v,
+        ifNull(max_threshold, 1.) AS threshold_v
+    SELECT
+        section_id, video_id, actor_key,
+        (arraySort(s -> (s.ended_at, s.session_id), sessions_v)[-1]).video_name AS video_name,
+        sessions_v AS sessions,
+        first_seen_v AS first_seen,
+        last_seen_v AS last_seen,
+        length_seconds AS video_length,
+        threshold_v AS completion_threshold,
+        clipped AS segments,
+        unique_v AS unique_seconds,
+        arraySum(arrayMap(s -> s.watch_seconds, sessions_v)) AS watch_seconds,
+        progress_v AS progress,
+        arrayExists(s -> s.has_completed_statement, sessions_v) AS has_completed_statement,
+        if(length_seconds > 0, progress_v >= threshold_v, has_completed_statement) AS completed,
+        seek_buckets_v AS seek_buckets,
+        arrayMap(p -> (p, toUInt64(countEqual(drop_percents, p))), arraySort(arrayDistinct(drop_percents))) AS drop_off_buckets,
+        true AS present
+    FROM
+    (
+        -- Layer 2: the viewer's sessions (sorted by id) and what spans sessions.
+        SELECT
+            section_id, video_id, actor_key,
+            arraySort(s -> s.session_id, groupArray(session)) AS sessions_v,
+            min((session).started_at) AS first_seen_v,
+            max((session).ended_at) AS last_seen_v,
+            max((session).video_length) AS max_length,
+            max((session).completion_threshold) AS max_threshold,
+            arrayFlatten(groupArray(session_all_segments)) AS all_segments,
+            arrayFlatten(groupArray(session_seek_targets)) AS seek_targets,
+            arrayMap(b -> (b, toUInt64(countEqual(arrayMap(x -> x.1, seek_targets), b)),
+                    toUInt64(arrayCount(x -> x.1 = b AND x.2, seek_targets))),
+                arraySort(arrayDistinct(arrayMap(x -> x.1, seek_targets)))) AS seek_buckets_v,
+            arrayFilter(p -> p != 255, groupArray(drop_percent)) AS drop_percents
+        FROM
+        (
+            -- Layer 1: one row per session, from the viewer's active events.
+            SELECT
+                section_id, video_id, actor_key,
+                CAST((session_id,
+                    argMax(video_name, (timestamp, statement_id)),
+                    min(timestamp),
+                    max(timestamp),
+                    max(length),
+                    max(completion_threshold),
+                    -- the profile's list is cumulative within a session: the longest (then latest) is its whole play
+                    argMax(played_segments, (length(played_segments), timestamp, statement_id)),
+                    arraySum(s -> greatest(s.2 - s.1, 0), argMax(played_segments, (length(played_segments), timestamp, statement_id))),
+                    argMax(coalesce(time, time_to), (timestamp, statement_id)),
+                    countIf(verb_id = completed_verb) > 0,
+                    countIf(verb_id = seeked),
+                    count()),
+                    'Tuple(session_id String, video_name String, started_at DateTime64(3, \'UTC\'), ended_at DateTime64(3, \'UTC\'), video_length Nullable(Float64), completion_threshold Nullable(Float64), session_segments Array(Tuple(start Float64, `end` Float64)), watch_seconds Float64, last_position Nullable(Float64), has_completed_statement Bool, seeks UInt64, events UInt64)'
+                ) AS session,
+                groupArrayArray(played_segments) AS session_all_segments,
+                -- seeks landing at to_second (5-second buckets), and whether they went forward
+                groupArrayIf((toUInt32(floor(assumeNotNull(time_to) / 5) * 5), time_to > time_from),
+                    verb_id = seeked AND time_to IS NOT NULL) AS session_seek_targets,
+                -- a session that ended before the last second: the 5 % bucket it got to (255: none)
+                if((session).video_length > 0 AND (session).last_position IS NOT NULL
+                        AND (session).last_position < (session).video_length - 1,
+                    toUInt8(least(95, floor((session).last_position / (session).video_length * 20) * 5)), 255) AS drop_percent
+            FROM video_events FINAL
+            WHERE (section_id, video_id, actor_key) IN (
+                    SELECT section_id, video_id, actor_key FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+              AND (section_id, statement_id) NOT IN (
+                    SELECT section_id, statement_id FROM voided_ids
+                    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)})))
+            GROUP BY section_id, video_id, actor_key, session_id
+        )
+        GROUP BY section_id, video_id, actor_key
+    )
+) AS v ON v.section_id = t.section_id AND v.video_id = t.video_id AND v.actor_key = t.actor_key;
+
+-- The videos whose viewers a set of loads touched, from the viewers' current state.
+CREATE VIEW IF NOT EXISTS video_refresh {{on_cluster}} AS
+SELECT
+    t.section_id, t.video_id,
+    if(v.title = '', t.video_id, v.title) AS video_name,
+    v.longest AS video_length, v.threshold AS completion_threshold, v.viewers, v.completers, v.viewers_with_completed_statement,
+    v.avg_progress, v.viewers_per_second, v.drop_off, v.seek_hotspots,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM (SELECT DISTINCT section_id, video_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)})) AS t
+LEFT JOIN
+(
+    SELECT
+        section_id, video_id,
+        argMax(video_name, (last_seen, actor_key)) AS title,
+        max(video_length) AS longest,
+        max(completion_threshold) AS threshold,
+        count() AS viewers,
+        countIf(completed) AS completers,
+        countIf(has_completed_statement) AS viewers_with_completed_statement,
+        if(countIf(progress IS NOT NULL) = 0, NULL,
+            arraySum(arraySort(groupArrayIf(assumeNotNull(progress), progress IS NOT NULL))) / countIf(progress IS NOT NULL)) AS avg_progress,
+        -- per viewer, one 0/1 flag per second; summed element-wise across viewers
+        sumForEach(arrayMap(k -> toUInt64(arrayExists(s -> s.1 < k + 1 AND s.2 > k, segments)),
+            range(toUInt32(least(ceil(video_length), 86400))))) AS viewers_per_second,
+        arrayMap(p -> (p, arraySum(arrayMap(b -> if(b.1 = p, b.2, 0), groupArrayArray(drop_off_buckets)))),
+            arraySort(arrayDistinct(arrayMap(b -> b.1, groupArrayArray(drop_off_buckets))))) AS drop_off,
+        arrayMap(k -> (k,
+                arraySum(arrayMap(b -> if(b.1 = k, b.2, 0), groupArrayArray(seek_buckets))),
+                arraySum(arrayMap(b -> if(b.1 = k, b.3, 0), groupArrayArray(seek_buckets))),
+                toUInt64(arrayCount(b -> b.1 = k, groupArrayArray(seek_buckets)))),
+            arraySort(arrayDistinct(arrayMap(b -> b.1, groupArrayArray(seek_buckets))))) AS seek_hotspots,
+        true AS present
+    FROM video_viewer_state FINAL
+    WHERE (section_id, video_id) IN (SELECT section_id, video_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    GROUP BY section_id, video_id
+) AS v ON v.section_id = t.section_id AND v.video_id = t.video_id;
+
+-- The learners whose viewers a set of loads touched.
+CREATE VIEW IF NOT EXISTS learner_refresh {{on_cluster}} AS
+SELECT
+    t.section_id, t.actor_key,
+    v.videos_watched, v.sessions, v.watch_seconds, v.unique_seconds, v.videos_completed, v.first_seen, v.last_seen,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM (SELECT DISTINCT section_id, actor_key FROM touched_viewers(load_ids = {load_ids:Array(UUID)})) AS t
+LEFT JOIN
+(
+    SELECT
+        section_id, actor_key,
+        count() AS videos_watched,
+        sum(length(video_viewer_state.sessions)) AS sessions,
+        round(arraySum(arraySort(groupArray(video_viewer_state.watch_seconds))), 3) AS watch_seconds,
+        round(arraySum(arraySort(groupArray(video_viewer_state.unique_seconds))), 3) AS unique_seconds,
+        countIf(completed) AS videos_completed,
+        min(video_viewer_state.first_seen) AS first_seen,
+        max(video_viewer_state.last_seen) AS last_seen,
+        true AS present
+    FROM video_viewer_state FINAL
+    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+      AND (section_id, actor_key) IN (SELECT section_id, actor_key FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    GROUP BY section_id, actor_key
+) AS v ON v.section_id = t.section_id AND v.actor_key = t.actor_key;
+
+-- The sections whose viewers a set of loads touched, from their videos' and learners' state.
+CREATE VIEW IF NOT EXISTS section_refresh {{on_cluster}} AS
+SELECT
+    t.section_id,
+    v.videos, l.learners, v.viewers, v.completers,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM (SELECT DISTINCT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)})) AS t
+LEFT JOIN
+(
+    SELECT section_id, count() AS videos, sum(video_state.viewers) AS viewers, sum(video_state.completers) AS completers,
+        true AS present
+    FROM video_state FINAL
+    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    GROUP BY section_id
+) AS v ON v.section_id = t.section_id
+LEFT JOIN
+(
+    SELECT section_id, count() AS learners
+    FROM learner_state FINAL
+    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    GROUP BY section_id
+) AS l ON l.section_id = t.section_id;
+
+-- The days a set of loads touched, from those days' active statements.
+CREATE VIEW IF NOT EXISTS daily_refresh {{on_cluster}} AS
+SELECT
+    t.section_id, t.day,
+    v.active_learners, v.statements, v.verbs,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM touched_days(load_ids = {load_ids:Array(UUID)}) AS t
+LEFT JOIN
+(
+    SELECT
+        section_id, day,
+        length(groupUniqArrayArray(learners)) AS active_learners,
+        sum(not_voiding) AS statements,
+        arraySort(groupArray((verb_id, verb_display, all))) AS verbs,
+        true AS present
+    FROM
+    (
+        SELECT
+            section_id, toDate(timestamp) AS day, verb_id,
+            min(statements.verb_display) AS verb_display,
+            count() AS all,
+            countIf(voided_statement_id IS NULL) AS not_voiding,
+            groupUniqArrayIf(actor_key, voided_statement_id IS NULL) AS learners
+        FROM statements FINAL
+        WHERE (section_id, toDate(timestamp)) IN (SELECT section_id, day FROM touched_days(load_ids = {load_ids:Array(UUID)}))
+          AND (voided_statement_id IS NOT NULL OR (section_id, statement_id) NOT IN (
+                SELECT section_id, statement_id FROM voided_ids
+                WHERE section_id IN (SELECT section_id FROM touched_days(load_ids = {load_ids:Array(UUID)}))))
+        GROUP BY section_id, day, verb_id
+    )
+    GROUP BY section_id, day
+) AS v ON v.section_id = t.section_id AND v.day = t.day;
+
+-- ─── Analytics: the public views (names and columns documented in the README) ──────────────────────────
 
 -- One row per viewing session: what that session played, where it ended.
 CREATE VIEW IF NOT EXISTS video_sessions {{on_cluster}} AS
 SELECT
-    section_id,
-    video_id,
-    actor_key,
-    session_id,
-    argMax(video_name, timestamp) AS video_name,
-    min(timestamp) AS started_at,
-    max(timestamp) AS ended_at,
-    max(length) AS video_length,
-    max(completion_threshold) AS completion_threshold,
-    -- the profile's list is cumulative within a session: the longest one is the session's whole play
-    argMax(played_segments, length(played_segments)) AS session_segments,
-    arraySum(s -> greatest(s.2 - s.1, 0), session_segments) AS watch_seconds,
-    groupArrayArray(played_segments) AS all_segments,
-    argMax(coalesce(time, time_to), timestamp) AS last_position,
-    countIf(verb_id = 'http://adlnet.gov/expapi/verbs/completed') > 0 AS has_completed_statement,
-    countIf(verb_id = 'https://w3id.org/xapi/video/verbs/seeked') AS seeks,
-    count() AS events
-FROM video_events_active
-GROUP BY section_id, video_id, actor_key, session_id;
+    section_id, video_id, actor_key,
+    s.session_id AS session_id, s.video_name AS video_name, s.started_at AS started_at, s.ended_at AS ended_at,
+    s.video_length AS video_length, s.completion_threshold AS completion_threshold,
+    s.session_segments AS session_segments, s.watch_seconds AS watch_seconds, s.last_position AS last_position,
+    s.has_completed_statement AS has_completed_statement, s.seeks AS seeks, s.events AS events
+FROM video_viewer_state FINAL
+ARRAY JOIN sessions AS s;
 
--- One row per viewer of a video: coverage, watch time, completion (the base of the views below).
+-- One row per viewer of a video: coverage, watch time, completion.
 CREATE VIEW IF NOT EXISTS video_viewers {{on_cluster}} AS
-WITH
-    -- the video's length: as reported, else as far as anyone played it
-    toFloat64(coalesce(max(video_length), arrayMax(arrayMap(s -> s.2, groupArrayArray(all_segments))), 0)) AS length_seconds,
-    arraySort(s -> s.1, arrayFilter(s -> s.2 > s.1,
-        arrayMap(s -> (greatest(s.1, 0.), least(s.2, if(length_seconds > 0, length_seconds, s.2))),
-            arrayDistinct(groupArrayArray(all_segments))))) AS segments,
-    -- union length of sorted intervals: (covered so far, current start, current end)
-    arrayFold((acc, s) -> if(s.1 > acc.3, (acc.1 + (acc.3 - acc.2), s.1, s.2), (acc.1, acc.2, greatest(acc.3, s.2))),
-        segments, (0., 0., 0.)) AS fold
 SELECT
-    section_id,
-    video_id,
-    actor_key,
-    argMax(video_name, ended_at) AS video_name,
-    count() AS sessions,
-    min(started_at) AS first_seen,
-    max(ended_at) AS last_seen,
-    length_seconds AS video_length,
-    ifNull(max(completion_threshold), 1.) AS completion_threshold,
-    segments,
-    fold.1 + (fold.3 - fold.2) AS unique_seconds,
-    sum(watch_seconds) AS watch_seconds,
-    if(length_seconds > 0, least(1., round(unique_seconds / length_seconds, 3)), NULL) AS progress,
-    max(has_completed_statement) AS has_completed_statement,
-    if(length_seconds > 0, progress >= completion_threshold, has_completed_statement) AS completed
-FROM video_sessions
-GROUP BY section_id, video_id, actor_key;
+    section_id, video_id, actor_key, video_name, length(video_viewer_state.sessions) AS sessions, first_seen, last_seen,
+    video_length, completion_threshold, segments, unique_seconds, watch_seconds, progress,
+    has_completed_statement, completed
+FROM video_viewer_state FINAL;
 
 -- Audience retention: for every second of every video, the share of its viewers who watched it.
 CREATE VIEW IF NOT EXISTS video_retention {{on_cluster}} AS
 SELECT
-    section_id,
-    video_id,
-    if(title = '', video_id, title) AS video_name,
+    section_id, video_id, video_name,
     toUInt32(position - 1) AS second,
     viewers_at_second AS viewers,
-    total_viewers,
-    viewers_at_second / total_viewers AS share
-FROM
-(
-    SELECT
-        section_id,
-        video_id,
-        argMax(video_name, last_seen) AS title,
-        count() AS total_viewers,
-        -- per viewer, one 0/1 flag per second; summed element-wise across viewers
-        sumForEach(arrayMap(k -> toUInt64(arrayExists(s -> s.1 < k + 1 AND s.2 > k, segments)),
-            range(toUInt32(least(ceil(video_length), 86400))))) AS per_second
-    FROM video_viewers
-    GROUP BY section_id, video_id
-)
-ARRAY JOIN per_second AS viewers_at_second, arrayEnumerate(per_second) AS position;
+    video_state.viewers AS total_viewers,
+    viewers_at_second / video_state.viewers AS share
+FROM video_state FINAL
+ARRAY JOIN viewers_per_second AS viewers_at_second, arrayEnumerate(viewers_per_second) AS position;
 
 -- Completion per video: viewers, viewers who reached the threshold, and the rate.
 CREATE VIEW IF NOT EXISTS video_completion {{on_cluster}} AS
 SELECT
-    section_id,
-    video_id,
-    if(argMax(video_name, last_seen) = '', video_id, argMax(video_name, last_seen)) AS video_name,
-    max(video_length) AS video_length,
-    max(completion_threshold) AS completion_threshold,
-    count() AS viewers,
-    countIf(completed) AS completers,
-    countIf(has_completed_statement) AS viewers_with_completed_statement,
-    completers / viewers AS completion_rate,
-    avg(progress) AS avg_progress
-FROM video_viewers
-GROUP BY section_id, video_id;
+    section_id, video_id, video_name, video_length, completion_threshold, viewers, completers,
+    viewers_with_completed_statement, completers / viewers AS completion_rate, avg_progress
+FROM video_state FINAL;
 
 -- Completion per section: over every (learner, video) pair seen in the section.
 CREATE VIEW IF NOT EXISTS section_video_completion {{on_cluster}} AS
-SELECT
-    section_id,
-    uniqExact(video_id) AS videos,
-    uniqExact(actor_key) AS learners,
-    count() AS viewers,
-    countIf(completed) AS completers,
-    completers / viewers AS completion_rate
-FROM video_viewers
-GROUP BY section_id;
+SELECT section_id, videos, learners, viewers, completers, completers / viewers AS completion_rate
+FROM section_state FINAL;
 
 -- Watch time per learner and section: time spent playing (re-watching counts) and distinct seconds seen.
 CREATE VIEW IF NOT EXISTS learner_watch_time {{on_cluster}} AS
-SELECT
-    section_id,
-    actor_key,
-    count() AS videos_watched,
-    sum(sessions) AS sessions,
-    round(sum(watch_seconds), 3) AS watch_seconds,
-    round(sum(unique_seconds), 3) AS unique_seconds,
-    countIf(completed) AS videos_completed,
-    min(first_seen) AS first_seen,
-    max(last_seen) AS last_seen
-FROM video_viewers
-GROUP BY section_id, actor_key;
+SELECT section_id, actor_key, videos_watched, sessions, watch_seconds, unique_seconds, videos_completed, first_seen, last_seen
+FROM learner_state FINAL;
 
 -- Drop-off points: sessions that ended before the end of the video, by how far they got (5% buckets).
 CREATE VIEW IF NOT EXISTS video_drop_off {{on_cluster}} AS
-SELECT
-    section_id,
-    video_id,
-    if(any(video_name) = '', video_id, any(video_name)) AS video_name,
-    toUInt8(least(95, floor(last_position / video_length * 20) * 5)) AS percent,
-    count() AS sessions
-FROM video_sessions
-WHERE video_length > 0 AND last_position IS NOT NULL AND last_position < video_length - 1
-GROUP BY section_id, video_id, percent;
+SELECT section_id, video_id, video_name, d.percent AS percent, d.sessions AS sessions
+FROM video_state FINAL
+ARRAY JOIN drop_off AS d;
 
 -- Seek hot spots: where viewers seek to (5-second buckets), and how many seeks go forward.
 CREATE VIEW IF NOT EXISTS video_seek_hotspots {{on_cluster}} AS
 SELECT
-    section_id,
-    video_id,
-    if(argMax(video_name, timestamp) = '', video_id, argMax(video_name, timestamp)) AS video_name,
-    toUInt32(floor(assumeNotNull(time_to) / 5) * 5) AS to_second,
-    count() AS seeks,
-    countIf(time_to > time_from) AS forward_seeks,
-    uniqExact(actor_key) AS learners
-FROM video_events_active
-WHERE verb_id = 'https://w3id.org/xapi/video/verbs/seeked' AND time_to IS NOT NULL
-GROUP BY section_id, video_id, to_second;
+    section_id, video_id, video_name,
+    h.to_second AS to_second, h.seeks AS seeks, h.forward_seeks AS forward_seeks, h.learners AS learners
+FROM video_state FINAL
+ARRAY JOIN seek_hotspots AS h;
 
 -- Active learners per day and section: anyone with a (non-voided) statement that day, voiding ones aside.
 CREATE VIEW IF NOT EXISTS daily_active_learners {{on_cluster}} AS
-SELECT
-    toDate(timestamp) AS day,
-    section_id,
-    uniqExact(actor_key) AS active_learners,
-    count() AS statements
-FROM statements_active
-WHERE voided_statement_id IS NULL
-GROUP BY day, section_id;
+SELECT day, section_id, active_learners, statements
+FROM daily_state FINAL
+WHERE statements > 0;
 
 -- Verbs over time: statements per day, section and verb.
 CREATE VIEW IF NOT EXISTS daily_verbs {{on_cluster}} AS
-SELECT
-    toDate(timestamp) AS day,
-    section_id,
-    verb_id,
-    any(verb_display) AS verb_display,
-    count() AS statements
-FROM statements_active
-GROUP BY day, section_id, verb_id;
+SELECT day, section_id, v.verb_id AS verb_id, v.verb_display AS verb_display, v.statements AS statements
+FROM daily_state FINAL
+ARRAY JOIN verbs AS v;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { refreshAnalytics } from '../analytics/refresh.js';
 import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
 import { type FileCounts, isLoaded, loadedVersions, recordFiles } from '../ledger/ledger.js';
-import { KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
+import { FILE_TIME_PATTERN, KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { Runtime } from '../runtime.js';
 import { planBatches } from './batches.js';
@@ -102,6 +103,8 @@ export async function ingest(
     );
     try {
       const counts = await loadBatch(rt, batch, loadId, options.mode, access);
+      // The analytics include this load before anyone is told it is loaded.
+      await refreshAnalytics(client, [loadId]);
       const finishedAt = new Date();
       const writes = batch.map((object) => {
         const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
@@ -186,6 +189,7 @@ async function loadBatch(
       planned_keys: batch.map((o) => o.key),
       planned_etags: batch.map((o) => o.etag),
       key_layout: KEY_LAYOUT_PATTERN,
+      file_time_pattern: FILE_TIME_PATTERN,
       load_id: loadId,
       load_mode: mode,
       validation: rt.config.validation,

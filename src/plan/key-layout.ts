@@ -6,7 +6,13 @@
  */
 export const KEY_LAYOUT_PATTERN = '(?:^|/)section/([^/]+)/([^/]+)/([^/]+)$';
 const keyLayout = new RegExp(KEY_LAYOUT_PATTERN);
-const fileDate = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})(?:\.(\d{1,3}))?Z/;
+/**
+ * The time a bundle's file name starts with (`2024-01-01T12-00-00.000Z_bundle.jsonl`). The load uses it,
+ * in SQL, as the time of a statement that carries neither timestamp nor stored: unlike the object's
+ * upload time it is the same every time the file is loaded.
+ */
+export const FILE_TIME_PATTERN = '^(\\d{4}-\\d{2}-\\d{2})T(\\d{2})-(\\d{2})-(\\d{2})(?:\\.(\\d{1,3}))?Z';
+const fileDate = new RegExp(FILE_TIME_PATTERN);
 
 /** Section ids are user-controlled: only plain identifiers are accepted in payloads and keys we plan. */
 export const SECTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;

@@ -26,6 +26,7 @@ const SHA1 = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01';
 const RALPH_SEEKED = '239acf52-a047-496f-9951-1bde36b7a0fd';
 const EDX_SEEKED = 'a7c1e0f2-3b4d-5e6f-8a9b-000000000004';
 
+// Voiding is resolved within a section (sections are the unit of sharding: docs/xapi.md, Voiding).
 // Load 1 holds voiding statement 20 (its target 21 only arrives in load 2) and target 31 (voided in load 2).
 const load1 = [
   stmt(1, {
@@ -56,10 +57,17 @@ const load1 = [
   }),
   voiding(20, 21),
   stmt(31, {}),
+  // Names a statement of section 123 from section 42: another section's statement is not voided.
   stmt(40, { verb: { id: VOIDED }, object: { objectType: 'StatementRef', id: RALPH_SEEKED } }),
+  stmt(70, {}),
 ];
-// Load 2: the target of 20, a statement voiding 31, and one trying to void the voiding statement 20.
+// Load 2 (section 42 again): the target of 20, a statement voiding 31, and one trying to void the voiding statement 20.
 const load2 = [stmt(21, {}), voiding(30, 31), voiding(50, 20)];
+// Also in load 2: section 123 voids its own statement; section 43 names statement 70 of section 42.
+const ralphVoid = [
+  stmt(41, { verb: { id: VOIDED }, object: { objectType: 'StatementRef', id: RALPH_SEEKED } }),
+];
+const otherSectionVoid = [voiding(71, 70)];
 
 describe('xAPI semantics: complete rows, video profile, voiding, JSON documents', () => {
   let h: Harness;
@@ -67,7 +75,9 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
     ralph: 'section/123/video/2021-11-24T00-00-00.000Z_bundle.jsonl',
     quiz1: 'section/42/quiz/2024-02-01T00-00-00.000Z_bundle.jsonl',
     array: 'section/42/quiz/2024-02-02T00-00-00.000Z_bundle.json',
-    quiz2: 'section/43/quiz/2024-02-03T00-00-00.000Z_bundle.jsonl',
+    quiz2: 'section/42/quiz/2024-02-03T00-00-00.000Z_bundle.jsonl',
+    ralphVoid: 'section/123/video/2021-11-25T00-00-00.000Z_bundle.jsonl',
+    otherSectionVoid: 'section/43/quiz/2024-02-04T00-00-00.000Z_bundle.jsonl',
   };
   const edxFiles = fs.readdirSync(path.join(FIXTURES, 'openedx-shaped')).filter((f) => f.endsWith('.json'));
 
@@ -107,8 +117,20 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
     const first = await ingest(h.rt, objects, { mode: 'event' });
     expect(first.totals.files_failed).toBe(0);
     await h.s3.put(h.bucket, keys.quiz2, load2.map((s) => JSON.stringify(s)).join('\n'));
-    const second = await ingest(h.rt, [await headObject(h.rt.s3, h.bucket, keys.quiz2)], { mode: 'event' });
-    expect(second.totals).toMatchObject({ events_processed: 3, events_rejected: 0 });
+    await h.s3.put(h.bucket, keys.ralphVoid, ralphVoid.map((s) => JSON.stringify(s)).join('\n'));
+    await h.s3.put(
+      h.bucket,
+      keys.otherSectionVoid,
+      otherSectionVoid.map((s) => JSON.stringify(s)).join('\n'),
+    );
+    const second = await ingest(
+      h.rt,
+      await Promise.all(
+        [keys.quiz2, keys.ralphVoid, keys.otherSectionVoid].map((k) => headObject(h.rt.s3, h.bucket, k)),
+      ),
+      { mode: 'event' },
+    );
+    expect(second.totals).toMatchObject({ events_processed: 5, events_rejected: 0 });
   });
   afterAll(async () => {
     await h?.close();
@@ -238,7 +260,8 @@ describe('xAPI semantics: complete rows, video profile, voiding, JSON documents'
     expect(ids.has(id(31))).toBe(false); // voided by 30, which arrived later
     expect(ids.has(id(20))).toBe(true); // 50 tries to void a voiding statement: ignored
     expect(ids.has(id(50))).toBe(true);
-    expect(ids.has(RALPH_SEEKED)).toBe(false);
+    expect(ids.has(RALPH_SEEKED)).toBe(false); // voided by 41, of its own section (40 is of another)
+    expect(ids.has(id(70))).toBe(true); // 71 names it from another section: not voided
     const [v] = await h.query<{ n: number }>(
       'SELECT count() AS n FROM video_events_active WHERE statement_id = {id:UUID}',
       {
