@@ -802,7 +802,7 @@ LEFT JOIN
     (
         SELECT
             section_id, toDate(timestamp) AS day, verb_id,
-            min(statements.verb_display) AS verb_display,
+            minIf(statements.verb_display, statements.verb_display != '') AS verb_display,
             count() AS all,
             countIf(voided_statement_id IS NULL) AS not_voiding,
             groupUniqArrayIf(actor_key, voided_statement_id IS NULL) AS learners
