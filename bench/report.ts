@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { LambdaResults } from './lambda/measure-lambda.js';
 import type { MachineInfo } from './machine.js';
 import type { BenchSize, Measure } from './plan.js';
+import type { ScaleResult, ScaleSpec } from './scale/child.js';
+import { renderScale } from './scale/report.js';
 import { ROOT } from './spawn.js';
 import { MB, median } from './stats.js';
 import type { ScenarioResult } from './types.js';
@@ -20,6 +22,7 @@ export interface ReportInput {
   uploadsMs: Record<string, number>;
   plan: Measure[];
   results: Map<string, ScenarioResult[]>;
+  scale?: { result: ScaleResult; spec: ScaleSpec };
   lambda?: LambdaResults;
 }
 
@@ -156,6 +159,8 @@ export function renderReport(r: ReportInput): string {
   out.push(t('handler cold start (module init)', '≤ 300 ms', init, `${init.toFixed(0)} ms`, init <= 300));
   const zip = l ? l.zipBytes / MB : Number.NaN;
   out.push(t('zipped bundle', '≤ 2 MB', zip, `${zip.toFixed(2)} MB`, zip <= 2), '');
+
+  if (r.scale) out.push(...renderScale(r.scale));
 
   if (l) {
     out.push('## Lambda side (the built package)', '');

@@ -20,6 +20,8 @@ import { type LambdaResults, measureLambda } from './lambda/measure-lambda.js';
 import { loadAverage, machineInfo } from './machine.js';
 import { type BenchSize, FULL, type Measure, measures, QUICK } from './plan.js';
 import { renderReport } from './report.js';
+import type { ScaleResult, ScaleSpec } from './scale/child.js';
+import { FULL_SCALE, QUICK_SCALE, writeBase, writeGrowth } from './scale/dataset.js';
 import { ROOT, runChild, tempDir } from './spawn.js';
 import type { ScenarioResult, ScenarioSpec } from './types.js';
 
@@ -106,6 +108,9 @@ try {
     }
   }
 
+  let scale: { result: ScaleResult; spec: ScaleSpec } | undefined;
+  if (!only || only.includes('scale')) scale = await measureScale();
+
   let lambda: LambdaResults | undefined;
   if (withLambda) {
     log('Lambda: build, cold starts, bulk coordination memory');
@@ -139,6 +144,7 @@ try {
       uploadsMs: uploads,
       plan,
       results,
+      scale,
       lambda,
     }),
   );
@@ -154,6 +160,36 @@ try {
 } finally {
   await s3.close();
   fs.rmSync(work, { recursive: true, force: true });
+}
+
+/** The scale scenario (bench/scale/): data written here, measured in one fresh child process. */
+async function measureScale(): Promise<{ result: ScaleResult; spec: ScaleSpec }> {
+  const scaleSize = args.quick ? QUICK_SCALE : FULL_SCALE;
+  const dir = tempDir('scale');
+  try {
+    log('scale: generating the base data and the growth');
+    const spec: ScaleSpec = {
+      size: scaleSize,
+      dataDir: path.join(dir, 'engine'),
+      base: writeBase(path.join(dir, 'base'), scaleSize),
+      growth: writeGrowth(path.join(dir, 'growth'), scaleSize),
+    };
+    log(`scale: ${spec.base.statements} + ${spec.growth.statements} statements written; measuring`);
+    const result = await runChild<ScaleResult>(
+      'bench/scale/child.ts',
+      [JSON.stringify(spec)],
+      {},
+      {
+        timeoutMs: 60 * 60_000,
+      },
+    );
+    log(
+      `scale: base load ${(result.base.ms / 1000).toFixed(1)} s, growth load ${(result.growth.ms / 1000).toFixed(1)} s`,
+    );
+    return { result, spec };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function runMeasure(

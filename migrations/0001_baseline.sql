@@ -170,7 +170,8 @@ CREATE TABLE IF NOT EXISTS statements {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree(loaded_at)
 PARTITION BY sipHash64(section_id) % 16
-ORDER BY (section_id, toDate(timestamp), statement_id);
+ORDER BY (section_id, toDate(timestamp), statement_id)
+{{shard_by sipHash64(section_id)}};
 
 -- One row per xAPI Video Profile statement, sorted so that one viewer's events (section, video, learner)
 -- are one range: the analytics refresh reads exactly those.
@@ -215,7 +216,8 @@ CREATE TABLE IF NOT EXISTS video_events {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree(loaded_at)
 PARTITION BY sipHash64(section_id) % 16
-ORDER BY (section_id, video_id, actor_key, session_id, statement_id);
+ORDER BY (section_id, video_id, actor_key, session_id, statement_id)
+{{shard_by sipHash64(section_id)}};
 
 -- Voiding (xAPI 1.0.3 §2.3.2), kept where a query finds it by section: one row per voiding statement,
 -- fed as it loads. A statement is voided when a voiding statement of its section names it, whichever
@@ -231,7 +233,8 @@ CREATE TABLE IF NOT EXISTS voided_statements {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree(loaded_at)
 PARTITION BY sipHash64(section_id) % 16
-ORDER BY (section_id, voided_statement_id, voiding_statement_id);
+ORDER BY (section_id, voided_statement_id, voiding_statement_id)
+{{shard_by sipHash64(section_id)}};
 
 -- Every line that could not be loaded. One row per (file version, line): a reload replaces it.
 CREATE TABLE IF NOT EXISTS rejected_statements {{on_cluster}}
@@ -251,7 +254,8 @@ CREATE TABLE IF NOT EXISTS rejected_statements {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree(rejected_at)
 PARTITION BY sipHash64(section_id) % 16
-ORDER BY (section_id, source_bucket, source_key, source_etag, line_number);
+ORDER BY (section_id, source_bucket, source_key, source_etag, line_number)
+{{shard_by sipHash64(section_id)}};
 
 -- ─── Per load ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -270,7 +274,8 @@ CREATE TABLE IF NOT EXISTS ingest_file_counts {{on_cluster}}
 )
 ENGINE = SummingMergeTree((lines, statements, video_events, rejected))
 ORDER BY (load_id, source_bucket, source_key, source_etag)
-TTL created_at + INTERVAL 30 DAY;
+TTL created_at + INTERVAL 30 DAY
+{{shard_by sipHash64(source_key)}};
 
 -- The keys a load touched, written by the load's own INSERT: what the analytics refresh recomputes.
 CREATE TABLE IF NOT EXISTS load_touched_viewers {{on_cluster}}
@@ -283,7 +288,8 @@ CREATE TABLE IF NOT EXISTS load_touched_viewers {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (load_id, section_id, video_id, actor_key)
-TTL created_at + INTERVAL 30 DAY;
+TTL created_at + INTERVAL 30 DAY
+{{shard_by sipHash64(section_id)}};
 
 CREATE TABLE IF NOT EXISTS load_touched_days {{on_cluster}}
 (
@@ -294,7 +300,8 @@ CREATE TABLE IF NOT EXISTS load_touched_days {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (load_id, section_id, day)
-TTL created_at + INTERVAL 30 DAY;
+TTL created_at + INTERVAL 30 DAY
+{{shard_by sipHash64(section_id)}};
 
 -- Statements a load voids: their viewers and days change too, wherever the targets were loaded.
 CREATE TABLE IF NOT EXISTS load_touched_voids {{on_cluster}}
@@ -306,7 +313,8 @@ CREATE TABLE IF NOT EXISTS load_touched_voids {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (load_id, section_id, voided_statement_id)
-TTL created_at + INTERVAL 30 DAY;
+TTL created_at + INTERVAL 30 DAY
+{{shard_by sipHash64(section_id)}};
 
 -- The ledger: one row per file version (bucket, key, ETag); the latest state wins.
 CREATE TABLE IF NOT EXISTS ingested_files {{on_cluster}}
@@ -330,7 +338,8 @@ CREATE TABLE IF NOT EXISTS ingested_files {{on_cluster}}
     updated_at     DateTime64(6, 'UTC') DEFAULT now64(6)
 )
 ENGINE = ReplacingMergeTree(updated_at)
-ORDER BY (bucket, key, etag);
+ORDER BY (bucket, key, etag)
+{{shard_by sipHash64(key)}};
 
 -- ─── Routing: ingest_parsed ─▶ the tables above ──────────────────────────────────────────────────────────
 
@@ -488,6 +497,7 @@ CREATE TABLE IF NOT EXISTS video_viewer_state {{on_cluster}}
     video_length     Float64 COMMENT 'as reported, else as far as this viewer played it',
     completion_threshold Float64,
     segments         Array(Tuple(start Float64, `end` Float64)) COMMENT 'every played segment, clipped to the length, sorted',
+    covered          Array(Tuple(from UInt32, to UInt32)) COMMENT 'the seconds watched, as merged [from, to) ranges: what retention counts',
     unique_seconds   Float64,
     watch_seconds    Float64 COMMENT 're-watching counts',
     progress         Nullable(Float64),
@@ -500,7 +510,8 @@ CREATE TABLE IF NOT EXISTS video_viewer_state {{on_cluster}}
     INDEX actor_key_bloom actor_key TYPE bloom_filter(0.01) GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
-ORDER BY (section_id, video_id, actor_key);
+ORDER BY (section_id, video_id, actor_key)
+{{shard_by sipHash64(section_id)}};
 
 -- One row per video: its completion, audience retention per second, drop-off and seek hot spots.
 CREATE TABLE IF NOT EXISTS video_state {{on_cluster}}
@@ -521,7 +532,8 @@ CREATE TABLE IF NOT EXISTS video_state {{on_cluster}}
     is_deleted       UInt8
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
-ORDER BY (section_id, video_id);
+ORDER BY (section_id, video_id)
+{{shard_by sipHash64(section_id)}};
 
 -- One row per learner and section: what they watched, summed over their videos.
 CREATE TABLE IF NOT EXISTS learner_state {{on_cluster}}
@@ -539,7 +551,8 @@ CREATE TABLE IF NOT EXISTS learner_state {{on_cluster}}
     is_deleted       UInt8
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
-ORDER BY (section_id, actor_key);
+ORDER BY (section_id, actor_key)
+{{shard_by sipHash64(section_id)}};
 
 -- One row per section: completion over its (learner, video) pairs.
 CREATE TABLE IF NOT EXISTS section_state {{on_cluster}}
@@ -553,7 +566,8 @@ CREATE TABLE IF NOT EXISTS section_state {{on_cluster}}
     is_deleted       UInt8
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
-ORDER BY section_id;
+ORDER BY section_id
+{{shard_by sipHash64(section_id)}};
 
 -- One row per section and day: active learners and statements, and statements per verb.
 CREATE TABLE IF NOT EXISTS daily_state {{on_cluster}}
@@ -567,33 +581,38 @@ CREATE TABLE IF NOT EXISTS daily_state {{on_cluster}}
     is_deleted       UInt8
 )
 ENGINE = ReplacingMergeTree(version, is_deleted)
-ORDER BY (section_id, day);
+ORDER BY (section_id, day)
+{{shard_by sipHash64(section_id)}};
 
 -- ─── Analytics: how a refresh recomputes the state of what a set of loads touched ───────────────────────
 -- Parameterized views, called as `INSERT INTO x_state SELECT * FROM x_refresh(load_ids = [...])` level by
 -- level (src/analytics/refresh.ts). Each returns one row per touched key, deleted when nothing is left.
 
--- The viewers a set of loads touched: their own video events, and the viewers of the statements they void.
+-- A load that voids statements touches their viewers and days too, wherever the targets were loaded. The
+-- refresh first adds those keys to the load's own (these views, written under the first load's id), so
+-- every level below reads one short list of keys.
+CREATE VIEW IF NOT EXISTS voided_target_viewers {{on_cluster}} AS
+SELECT DISTINCT {load_ids:Array(UUID)}[1] AS load_id, section_id, video_id, actor_key
+FROM video_events
+WHERE (section_id, statement_id) IN (
+    SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)});
+
+CREATE VIEW IF NOT EXISTS voided_target_days {{on_cluster}} AS
+SELECT DISTINCT {load_ids:Array(UUID)}[1] AS load_id, section_id, toDate(timestamp) AS day
+FROM statements
+WHERE (section_id, statement_id) IN (
+    SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)});
+
+-- The viewers and days a set of loads touched (voided targets included, see above).
 CREATE VIEW IF NOT EXISTS touched_viewers {{on_cluster}} AS
 SELECT DISTINCT section_id, video_id, actor_key
-FROM (
-    SELECT section_id, video_id, actor_key FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}
-    UNION ALL
-    SELECT section_id, video_id, actor_key FROM video_events
-    WHERE (section_id, statement_id) IN (
-        SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)})
-);
+FROM load_touched_viewers
+WHERE load_id IN {load_ids:Array(UUID)};
 
--- The days a set of loads touched: their statements' days, and the days of the statements they void.
 CREATE VIEW IF NOT EXISTS touched_days {{on_cluster}} AS
 SELECT DISTINCT section_id, day
-FROM (
-    SELECT section_id, day FROM load_touched_days WHERE load_id IN {load_ids:Array(UUID)}
-    UNION ALL
-    SELECT section_id, toDate(timestamp) AS day FROM statements
-    WHERE (section_id, statement_id) IN (
-        SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)})
-);
+FROM load_touched_days
+WHERE load_id IN {load_ids:Array(UUID)};
 
 CREATE VIEW IF NOT EXISTS video_viewer_refresh {{on_cluster}} AS
 WITH
@@ -602,7 +621,7 @@ WITH
 SELECT
     t.section_id, t.video_id, t.actor_key,
     v.video_name, v.sessions, v.first_seen, v.last_seen, v.video_length, v.completion_threshold, v.segments,
-    v.unique_seconds, v.watch_seconds, v.progress, v.has_completed_statement, v.completed, v.seek_buckets,
+    v.covered, v.unique_seconds, v.watch_seconds, v.progress, v.has_completed_statement, v.completed, v.seek_buckets,
     v.drop_off_buckets,
     now64(6) AS version,
     NOT v.present AS is_deleted
@@ -620,6 +639,12 @@ LEFT JOIN
             clipped, (0., 0., 0.)) AS fold,
         fold.1 + (fold.3 - fold.2) AS unique_v,
         if(length_seconds > 0, least(1., round(unique_v / length_seconds, 3)), NULL) AS progress_v,
+        -- second k is watched when a segment overlaps [k, k+1): segment (a, b) covers [floor(a), ceil(b))
+        arrayFilter(r -> r.2 > r.1, arraySort(arrayMap(s -> (toUInt32(floor(s.1)),
+            toUInt32(least(ceil(s.2), least(ceil(length_seconds), 86400)))), clipped))) AS ranges,
+        arrayFold((acc, r) -> if(empty(acc) OR r.1 > acc[-1].2, arrayPushBack(acc, r),
+                arrayPushBack(arrayPopBack(acc), (acc[-1].1, greatest(acc[-1].2, r.2)))),
+            ranges, CAST([], 'Array(Tuple(UInt32, UInt32))')) AS covered_v,
         ifNull(max_threshold, 1.) AS threshold_v
     SELECT
         section_id, video_id, actor_key,
@@ -630,6 +655,7 @@ LEFT JOIN
         length_seconds AS video_length,
         threshold_v AS completion_threshold,
         clipped AS segments,
+        covered_v AS covered,
         unique_v AS unique_seconds,
         arraySum(arrayMap(s -> s.watch_seconds, sessions_v)) AS watch_seconds,
         progress_v AS progress,
@@ -716,9 +742,15 @@ LEFT JOIN
         countIf(has_completed_statement) AS viewers_with_completed_statement,
         if(countIf(progress IS NOT NULL) = 0, NULL,
             arraySum(arraySort(groupArrayIf(assumeNotNull(progress), progress IS NOT NULL))) / countIf(progress IS NOT NULL)) AS avg_progress,
-        -- per viewer, one 0/1 flag per second; summed element-wise across viewers
-        sumForEach(arrayMap(k -> toUInt64(arrayExists(s -> s.1 < k + 1 AND s.2 > k, segments)),
-            range(toUInt32(least(ceil(video_length), 86400))))) AS viewers_per_second,
+        -- viewers per second, from each viewer's covered ranges in time linear in ranges + seconds:
+        -- +1 where a range starts, -1 where it ends, summed, then each running count repeated over its seconds
+        toUInt32(max(least(ceil(video_length), 86400))) AS seconds,
+        sumMap(arrayFlatten(arrayMap(r -> [r.1, r.2], covered)),
+            arrayFlatten(arrayMap(r -> [toInt64(1), toInt64(-1)], covered))) AS deltas,
+        arrayPushFront(deltas.1, toUInt32(0)) AS change_at,
+        arrayPushFront(arrayCumSum(deltas.2), toInt64(0)) AS running,
+        arrayFlatten(arrayMap((from, to, n) -> arrayWithConstant(to - from, toUInt64(n)),
+            change_at, arrayPushBack(arrayPopFront(change_at), seconds), running)) AS viewers_per_second,
         arrayMap(p -> (p, arraySum(arrayMap(b -> if(b.1 = p, b.2, 0), groupArrayArray(drop_off_buckets)))),
             arraySort(arrayDistinct(arrayMap(b -> b.1, groupArrayArray(drop_off_buckets))))) AS drop_off,
         arrayMap(k -> (k,

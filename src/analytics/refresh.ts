@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { type SchemaTarget, SHARDED_QUERY_SETTINGS } from '../schema/render.js';
 
 /**
  * Brings the maintained analytics up to date with a set of loads, before the load returns: for the
@@ -7,6 +8,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * Levels run in order because each reads the one before: viewers → videos and learners → sections;
  * days on their own. The cost is what the loads touched, not the size of the table or of a section.
  */
+/** Keys of statements the loads void, added to the loads' own touched keys first (when there are any). */
+const VOIDED_TARGETS = [
+  ['load_touched_viewers (load_id, section_id, video_id, actor_key)', 'voided_target_viewers'],
+  ['load_touched_days (load_id, section_id, day)', 'voided_target_days'],
+] as const;
+
 const LEVELS = [
   ['video_viewer_state', 'video_viewer_refresh'],
   ['video_state', 'video_refresh'],
@@ -21,13 +28,35 @@ const LEVELS = [
  */
 const REFRESH_SETTINGS = { join_use_nulls: 0 } as const;
 
-export async function refreshAnalytics(client: ClickHouseClient, loadIds: string[]): Promise<void> {
+/**
+ * On shards the state tables are Distributed: each level's rows must have reached their shard before the
+ * next level reads them (a foreground insert), and subqueries over Distributed tables run GLOBAL.
+ */
+const SHARDED_REFRESH_SETTINGS = { ...SHARDED_QUERY_SETTINGS, distributed_foreground_insert: 1 } as const;
+
+export async function refreshAnalytics(
+  client: ClickHouseClient,
+  loadIds: string[],
+  schema: SchemaTarget = {},
+): Promise<void> {
   if (loadIds.length === 0) return;
-  for (const [table, view] of LEVELS) {
-    await client.command({
+  const settings = schema.sharded ? { ...REFRESH_SETTINGS, ...SHARDED_REFRESH_SETTINGS } : REFRESH_SETTINGS;
+  const run = (table: string, view: string) =>
+    client.command({
       query: `INSERT INTO ${table} SELECT * FROM ${view}(load_ids = {load_ids:Array(UUID)})`,
       query_params: { load_ids: loadIds },
-      clickhouse_settings: REFRESH_SETTINGS,
+      clickhouse_settings: settings,
     });
-  }
+  if (await voidsAny(client, loadIds)) for (const [table, view] of VOIDED_TARGETS) await run(table, view);
+  for (const [table, view] of LEVELS) await run(table, view);
+}
+
+async function voidsAny(client: ClickHouseClient, loadIds: string[]): Promise<boolean> {
+  const rs = await client.query({
+    query: 'SELECT count() > 0 AS any FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)}',
+    query_params: { load_ids: loadIds },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ any: number | boolean }>();
+  return Boolean(Number(row?.any));
 }

@@ -28,6 +28,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a cluster name as defined in remote_servers')
     .optional(),
+  CLICKHOUSE_SHARDED: boolish.optional(),
   CLICKHOUSE_REQUEST_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -84,6 +85,8 @@ export interface AppConfig {
   engine: EngineConfig;
   database: string;
   cluster?: string;
+  /** The cluster has several shards: section-keyed tables sit behind Distributed tables. */
+  sharded: boolean;
   s3: S3Config;
   environment: 'dev' | 'staging' | 'prod';
   validation: 'lenient' | 'strict';
@@ -110,6 +113,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  CLICKHOUSE_HOST: required in AWS Lambda (the embedded engine is for local use)',
     );
   }
+  if (e.CLICKHOUSE_SHARDED && !e.CLICKHOUSE_CLUSTER) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CLICKHOUSE_SHARDED: needs CLICKHOUSE_CLUSTER (the cluster whose shards hold the data)',
+    );
+  }
   if (e.CLICKHOUSE_S3_NAMED_COLLECTION && e.CLICKHOUSE_S3_AUTH !== 'credentials') {
     throw new ConfigError(
       'Invalid configuration:\n  CLICKHOUSE_S3_NAMED_COLLECTION: cannot be combined with CLICKHOUSE_S3_AUTH=nosign|server',
@@ -129,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : { kind: 'embedded', dataDir: path.resolve(e.XAPI_ETL_DATA_DIR), lockWaitMs: e.XAPI_ETL_LOCK_WAIT_MS },
     database: e.CLICKHOUSE_DATABASE,
     cluster: e.CLICKHOUSE_CLUSTER,
+    sharded: e.CLICKHOUSE_SHARDED ?? false,
     s3: {
       bucket: e.S3_XAPI_BUCKET_NAME,
       endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,

@@ -75,7 +75,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const { localContext } = await import('../lambda/local-context.js');
   const rt = await createRuntime(config);
   try {
-    const migration = await migrate(rt.engine.client, { cluster: rt.engine.cluster });
+    const migration = await migrate(rt.engine.client, { target: rt.engine.schema });
     log(`schema at version ${migration.latestVersion} (${migration.applied.length} migrations applied now)`);
     let lastProgress = '';
     const handler = createHandler({

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClient } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import { EngineError, errorMessage, registerSecret } from '../errors.js';
+import type { SchemaTarget } from '../schema/render.js';
 import { resolvePassword } from './password.js';
 
 export interface Engine {
@@ -10,6 +11,8 @@ export interface Engine {
   database: string;
   /** Cluster name for ON CLUSTER / s3Cluster(), when configured. */
   cluster?: string;
+  /** Where migrations create the schema: one node, a replicated cluster, or shards. */
+  schema: SchemaTarget;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
     kind: ec.kind,
     database,
     cluster: config.cluster,
+    schema: { cluster: config.cluster, sharded: config.sharded },
     close: () => client.close(),
   };
 }

@@ -13,6 +13,8 @@ import { type SessionContext, VERB_IDS, videoStatement, voidingStatement } from 
 export interface GenerateOptions {
   seed?: number | string;
   sections?: number;
+  /** Index of the first section (ids are 101 + index): lets separate runs write disjoint sections. */
+  firstSection?: number;
   videosPerSection?: number;
   learnersPerSection?: number;
   days?: number;
@@ -31,6 +33,7 @@ export interface GenerateOptions {
 export const DEFAULT_GENERATE_OPTIONS: Required<GenerateOptions> = {
   seed: 42,
   sections: 4,
+  firstSection: 0,
   videosPerSection: 3,
   learnersPerSection: 12,
   days: 5,
@@ -68,7 +71,7 @@ export function* generateBundles(options: GenerateOptions = {}): Generator<Bundl
   const start = Date.parse(`${o.startDate}T00:00:00.000Z`);
   if (Number.isNaN(start)) throw new Error(`startDate must be YYYY-MM-DD, got "${o.startDate}"`);
   let brokenCursor = 0;
-  for (let s = 0; s < o.sections; s++) {
+  for (let s = o.firstSection; s < o.firstSection + o.sections; s++) {
     const rng = root.fork(`section-${s}`);
     const section = buildSection(rng.fork('catalog'), s, o.videosPerSection, o.learnersPerSection);
     // Voiding starts mid-way through the days, one per day, on days that have a completion to retract.

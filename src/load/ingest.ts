@@ -104,7 +104,7 @@ export async function ingest(
     try {
       const counts = await loadBatch(rt, batch, loadId, options.mode, access);
       // The analytics include this load before anyone is told it is loaded.
-      await refreshAnalytics(client, [loadId]);
+      await refreshAnalytics(client, [loadId], rt.engine.schema);
       const finishedAt = new Date();
       const writes = batch.map((object) => {
         const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
@@ -199,6 +199,8 @@ async function loadBatch(
       ...insertSettings({ batchBytes: batch.reduce((n, o) => n + o.size, 0), files: batch.length, threads }),
       ...(isS3 ? S3_READ_SETTINGS : {}),
       ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
+      // Rows routed to their shard by section must be there before the analytics refresh reads them.
+      ...(rt.engine.schema.sharded ? { distributed_foreground_insert: 1 } : {}),
     },
   });
   const rs = await client.query({

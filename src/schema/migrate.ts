@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { errorMessage, MigrationError } from '../errors.js';
 import { type MigrationFile, readMigrationFiles, splitStatements } from './migration-files.js';
-import { renderStatement } from './render.js';
+import { renderStatement, type SchemaTarget } from './render.js';
 
 export interface MigrateResult {
   applied: { version: number; name: string }[];
@@ -22,10 +22,12 @@ export interface AppliedMigration {
  */
 export async function migrate(
   client: ClickHouseClient,
-  options: { cluster?: string; migrations?: MigrationFile[] } = {},
+  options: { target?: SchemaTarget; migrations?: MigrationFile[] } = {},
 ): Promise<MigrateResult> {
   const migrations = options.migrations ?? readMigrationFiles();
-  await ensureMigrationsTable(client, options.cluster);
+  const target = options.target ?? {};
+  if (target.cluster && target.replicated !== false) await assertShardLayout(client, target);
+  await ensureMigrationsTable(client, target);
   const applied = await appliedMigrations(client);
   const byVersion = new Map(applied.map((m) => [m.version, m]));
 
@@ -53,7 +55,7 @@ export async function migrate(
     }
     for (const statement of splitStatements(m.sql)) {
       try {
-        await client.command({ query: renderStatement(statement, options.cluster) });
+        for (const r of renderStatement(statement, target)) await client.command({ query: r.sql });
       } catch (cause) {
         throw new MigrationError(
           `Migration ${pad(m.version)}_${m.name} failed: ${errorMessage(cause)}\nStatement:\n${statement.slice(0, 400)}`,
@@ -97,15 +99,39 @@ export async function appliedMigrations(client: ClickHouseClient): Promise<Appli
   return (await rs.json<AppliedMigration>()).map((m) => ({ ...m, version: Number(m.version) }));
 }
 
-async function ensureMigrationsTable(client: ClickHouseClient, cluster?: string): Promise<void> {
-  await client.command({
-    query: renderStatement(
-      `CREATE TABLE IF NOT EXISTS schema_migrations {{on_cluster}} (
+async function ensureMigrationsTable(client: ClickHouseClient, target: SchemaTarget): Promise<void> {
+  // On a sharded cluster the record lives on one shard (key 0), read through its Distributed table.
+  const statements = renderStatement(
+    `CREATE TABLE IF NOT EXISTS schema_migrations {{on_cluster}} (
         version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-      ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
-      cluster,
-    ),
+      ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version {{shard_by 0}}`,
+    target,
+  );
+  for (const r of statements) await client.command({ query: r.sql });
+}
+
+/**
+ * The layout must match the cluster: several shards without CLICKHOUSE_SHARDED would keep each shard's
+ * rows apart from the copies and voids on other shards, and analytics would be split.
+ */
+async function assertShardLayout(client: ClickHouseClient, target: SchemaTarget): Promise<void> {
+  const rs = await client.query({
+    query: 'SELECT uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = {cluster:String}',
+    query_params: { cluster: target.cluster },
+    format: 'JSONEachRow',
   });
+  const shards = Number((await rs.json<{ shards: string }>())[0]?.shards ?? 0);
+  if (shards === 0) {
+    throw new MigrationError(
+      `ClickHouse knows no cluster named "${target.cluster}" (system.clusters): check CLICKHOUSE_CLUSTER.`,
+    );
+  }
+  if (shards > 1 && !target.sharded) {
+    throw new MigrationError(
+      `Cluster "${target.cluster}" has ${shards} shards: set CLICKHOUSE_SHARDED=true so that each section's ` +
+        'rows and analytics live on one shard, behind Distributed tables (README, "Scale-out").',
+    );
+  }
 }
 
 function pad(version: number): string {

@@ -1,15 +1,43 @@
 /**
- * Turns a migration statement into what runs on the target.
+ * Turns a migration statement into what runs on the target: one node, a replicated cluster (ClickHouse
+ * Cloud is one shard with many replicas), or a cluster of several shards.
  *
  * Type placeholders: the xAPI agent shape is read in many places of the parse views; it is written once,
  * here, so that a field added to it is added everywhere.
  *
- * Cluster: on one node `{{on_cluster}}` vanishes; with CLICKHOUSE_CLUSTER, DDL gets `ON CLUSTER` and every
- * *MergeTree engine its Replicated* twin, so each replica holds the data and every node can take part in
- * s3Cluster() loads. Replicated engines are written without explicit ZooKeeper path/replica arguments:
- * the server's `default_replica_path` / `default_replica_name` (defaults `/clickhouse/tables/{uuid}/{shard}`,
- * `{replica}`) apply, which is what ClickHouse recommends with the Atomic database engine.
+ * Cluster (CLICKHOUSE_CLUSTER): DDL gets `ON CLUSTER` and every *MergeTree engine its Replicated* twin, so
+ * each replica holds the data and every node can take part in s3Cluster() loads. Replicated engines are
+ * written without ZooKeeper path/replica arguments: the server's `default_replica_path` /
+ * `default_replica_name` (`/clickhouse/tables/{uuid}/{shard}`, `{replica}`) apply, as ClickHouse recommends
+ * with the Atomic database engine.
+ *
+ * Shards (CLICKHOUSE_SHARDED): a table marked `{{shard_by EXPR}}` becomes `<name>_local` on every node, and
+ * `<name>` a Distributed table over it that sends each row to the shard EXPR picks. Every name queries and
+ * materialized views use is unchanged, so rows reach their shard by section (EXPR) and reads fan out.
+ * Statements and the analytics of a section live on one shard: dedup, voiding and refreshes stay local.
+ * Views run their IN/JOIN subqueries over Distributed tables as GLOBAL (the sets they build are small: the
+ * keys a load touched, the voided ids).
  */
+export interface SchemaTarget {
+  /** Cluster name (CLICKHOUSE_CLUSTER). */
+  cluster?: string;
+  /** More than one shard (CLICKHOUSE_SHARDED): Distributed tables over `_local` ones. */
+  sharded?: boolean;
+  /**
+   * The database Distributed tables point at; '' lets each shard's replica use its `default_database`
+   * (how a one-node test runs two shards in two databases). Defaults to the current database.
+   */
+  database?: string;
+  /** ON CLUSTER and Replicated engines; default: whenever a cluster is named. */
+  replicated?: boolean;
+}
+
+/** One statement to run. `shardLocal` marks the tables every shard holds (the `_local` ones). */
+export interface RenderedStatement {
+  sql: string;
+  shardLocal: boolean;
+}
+
 const MEMBER_TYPE =
   'Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), ' +
   'openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))';
@@ -24,23 +52,65 @@ const TYPE_PLACEHOLDERS: Record<string, string> = {
   member_type: MEMBER_TYPE,
 };
 
-export function renderStatement(sql: string, cluster?: string): string {
-  const onCluster = cluster ? `ON CLUSTER ${quoteIdentifier(cluster)}` : '';
+/** Settings a view's query needs on a sharded cluster. */
+export const SHARDED_QUERY_SETTINGS = { distributed_product_mode: 'global' } as const;
+
+const SHARD_BY = /\s*\{\{shard_by ([^}]+)\}\}/;
+const CREATE_TABLE = /^(CREATE TABLE IF NOT EXISTS )([A-Za-z_][A-Za-z0-9_]*)/;
+const CREATE_VIEW = /^CREATE (MATERIALIZED )?VIEW/;
+
+export function renderStatement(sql: string, target: SchemaTarget = {}): RenderedStatement[] {
+  const replicated = target.replicated ?? Boolean(target.cluster);
   let out = sql.replace(
     /\{\{(agent_type|member_type)\}\}/g,
     (_m, name: string) => TYPE_PLACEHOLDERS[name] as string,
   );
-  out = out.replace(/[ \t]*\{\{on_cluster\}\}/g, onCluster ? ` ${onCluster}` : '');
-  if (cluster) {
+  out = out.replace(
+    /[ \t]*\{\{on_cluster\}\}/g,
+    replicated && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '',
+  );
+  if (replicated) {
     out = out.replace(
-      /ENGINE\s*=\s*(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing)?MergeTree\b(\s*\(([^)]*)\))?/g,
+      /ENGINE\s*=\s*(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing)?MergeTree\b(\s*\(([^)]*(?:\([^)]*\)[^)]*)*)\))?/g,
       (_m, kind: string | undefined, _args: string | undefined, inner: string | undefined) =>
         `ENGINE = Replicated${kind ?? ''}MergeTree${inner !== undefined && inner.trim() !== '' ? `(${inner})` : ''}`,
     );
   }
-  return out;
+  const shardBy = SHARD_BY.exec(out);
+  out = out.replace(SHARD_BY, '');
+  if (!target.sharded) return [{ sql: out, shardLocal: false }];
+  if (!target.cluster) throw new Error('A sharded schema needs a cluster name (CLICKHOUSE_CLUSTER)');
+
+  if (shardBy) {
+    const name = CREATE_TABLE.exec(out)?.[2];
+    if (!name)
+      throw new Error(`{{shard_by}} marks a statement that is not CREATE TABLE: ${out.slice(0, 80)}`);
+    const local = `${name}_local`;
+    const onCluster = replicated ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
+    const database = target.database === undefined ? 'currentDatabase()' : quoteString(target.database);
+    return [
+      { sql: out.replace(CREATE_TABLE, `$1${local}`), shardLocal: true },
+      {
+        sql:
+          `CREATE TABLE IF NOT EXISTS ${name}${onCluster} AS ${local}\n` +
+          `ENGINE = Distributed(${quoteString(target.cluster)}, ${database}, ${local}, ${(shardBy[1] as string).trim()})`,
+        shardLocal: false,
+      },
+    ];
+  }
+  if (CREATE_VIEW.test(out) && !/^CREATE MATERIALIZED VIEW/.test(out)) {
+    const settings = Object.entries(SHARDED_QUERY_SETTINGS)
+      .map(([k, v]) => `${k} = '${v}'`)
+      .join(', ');
+    return [{ sql: `${out}\nSETTINGS ${settings}`, shardLocal: false }];
+  }
+  return [{ sql: out, shardLocal: false }];
 }
 
 function quoteIdentifier(name: string): string {
   return `\`${name.replace(/`/g, '')}\``;
+}
+
+function quoteString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -1,38 +1,122 @@
 import { describe, expect, it } from 'vitest';
 import { readMigrationFiles, splitStatements } from '../../src/schema/migration-files.js';
-import { renderStatement } from '../../src/schema/render.js';
+import { type RenderedStatement, renderStatement, type SchemaTarget } from '../../src/schema/render.js';
+
+const sqlOf = (r: RenderedStatement[]) => r.map((x) => x.sql);
+const everyStatement = (target: SchemaTarget) =>
+  readMigrationFiles().flatMap((m) => splitStatements(m.sql).flatMap((s) => renderStatement(s, target)));
 
 describe('renderStatement', () => {
   const ddl =
     'CREATE TABLE IF NOT EXISTS t {{on_cluster}} (a UInt8) ENGINE = ReplacingMergeTree(v) ORDER BY a';
 
-  it('drops the placeholder on a single node', () => {
-    expect(renderStatement(ddl)).toBe(
+  it('drops the placeholders on a single node', () => {
+    expect(sqlOf(renderStatement(`${ddl}\n{{shard_by sipHash64(a)}}`))).toEqual([
       'CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = ReplacingMergeTree(v) ORDER BY a',
-    );
+    ]);
   });
 
   it('adds ON CLUSTER and Replicated engines on a cluster', () => {
-    expect(renderStatement(ddl, 'analytics')).toBe(
+    expect(sqlOf(renderStatement(ddl, { cluster: 'analytics' }))).toEqual([
       'CREATE TABLE IF NOT EXISTS t ON CLUSTER `analytics` (a UInt8) ENGINE = ReplicatedReplacingMergeTree(v) ORDER BY a',
+    ]);
+    const engine = (e: string) => sqlOf(renderStatement(e, { cluster: 'c' }))[0];
+    expect(engine('ENGINE = MergeTree ORDER BY a')).toBe('ENGINE = ReplicatedMergeTree ORDER BY a');
+    expect(engine('ENGINE = SummingMergeTree((a, b))')).toBe('ENGINE = ReplicatedSummingMergeTree((a, b))');
+    expect(engine('ENGINE = ReplacingMergeTree(version, is_deleted)')).toBe(
+      'ENGINE = ReplicatedReplacingMergeTree(version, is_deleted)',
     );
-    expect(renderStatement('ENGINE = MergeTree ORDER BY a', 'c')).toBe(
-      'ENGINE = ReplicatedMergeTree ORDER BY a',
-    );
-    expect(renderStatement('ENGINE = SummingMergeTree((a, b))', 'c')).toBe(
-      'ENGINE = ReplicatedSummingMergeTree((a, b))',
-    );
-    expect(renderStatement('ENGINE = Null', 'c')).toBe('ENGINE = Null');
+    expect(engine('ENGINE = Null')).toBe('ENGINE = Null');
   });
 
-  it('renders every shipped migration for a cluster: each DDL gets ON CLUSTER, no plain MergeTree remains', () => {
-    for (const m of readMigrationFiles()) {
-      for (const statement of splitStatements(m.sql)) {
-        const sql = renderStatement(statement, 'prod_cluster');
-        expect(sql).toMatch(/ON CLUSTER `prod_cluster`/);
-        expect(sql).not.toMatch(/\{\{/);
-        expect(sql).not.toMatch(/ENGINE\s*=\s*(Replacing|Summing)?MergeTree/);
-      }
+  it('puts a table marked shard_by behind a Distributed table of the same name, sharded by the expression', () => {
+    const out = renderStatement(`${ddl}\n{{shard_by sipHash64(a)}}`, { cluster: 'c', sharded: true });
+    expect(out).toEqual([
+      {
+        sql: 'CREATE TABLE IF NOT EXISTS t_local ON CLUSTER `c` (a UInt8) ENGINE = ReplicatedReplacingMergeTree(v) ORDER BY a',
+        shardLocal: true,
+      },
+      {
+        sql: "CREATE TABLE IF NOT EXISTS t ON CLUSTER `c` AS t_local\nENGINE = Distributed('c', currentDatabase(), t_local, sipHash64(a))",
+        shardLocal: false,
+      },
+    ]);
+  });
+
+  it('runs the views of a sharded schema with GLOBAL subqueries; materialized views write to the Distributed names', () => {
+    const [view] = renderStatement('CREATE VIEW IF NOT EXISTS v {{on_cluster}} AS SELECT 1', {
+      cluster: 'c',
+      sharded: true,
+    });
+    expect(view?.sql).toBe(
+      "CREATE VIEW IF NOT EXISTS v ON CLUSTER `c` AS SELECT 1\nSETTINGS distributed_product_mode = 'global'",
+    );
+    const [mv] = renderStatement('CREATE MATERIALIZED VIEW IF NOT EXISTS m {{on_cluster}} TO t AS SELECT 1', {
+      cluster: 'c',
+      sharded: true,
+    });
+    expect(mv?.sql).toBe('CREATE MATERIALIZED VIEW IF NOT EXISTS m ON CLUSTER `c` TO t AS SELECT 1');
+  });
+
+  it('refuses a sharded schema without a cluster, and a shard marker on anything but a table', () => {
+    expect(() => renderStatement(ddl, { sharded: true })).toThrow(/cluster/);
+    expect(() =>
+      renderStatement('CREATE VIEW v AS SELECT 1 {{shard_by x}}', { cluster: 'c', sharded: true }),
+    ).toThrow(/not CREATE TABLE/);
+  });
+});
+
+describe('the shipped migrations', () => {
+  it('render for a replicated cluster: every DDL ON CLUSTER, no placeholder or plain MergeTree left', () => {
+    for (const { sql } of everyStatement({ cluster: 'prod_cluster' })) {
+      expect(sql).toMatch(/ON CLUSTER `prod_cluster`/);
+      expect(sql).not.toMatch(/\{\{/);
+      expect(sql).not.toMatch(/ENGINE\s*=\s*(Replacing|Summing)?MergeTree/);
     }
+  });
+
+  it('render for shards: every table holding section rows is sharded by section, the ledger by key', () => {
+    const out = everyStatement({ cluster: 'prod_cluster', sharded: true });
+    const distributed = new Map(
+      out.flatMap((r) => {
+        const m =
+          /^CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER `prod_cluster` AS (\w+)_local\nENGINE = Distributed\('prod_cluster', currentDatabase\(\), \w+_local, (.+)\)$/.exec(
+            r.sql,
+          );
+        return m ? [[m[1] as string, m[3] as string]] : [];
+      }),
+    );
+    const bySection = [
+      'statements',
+      'video_events',
+      'voided_statements',
+      'rejected_statements',
+      'load_touched_viewers',
+      'load_touched_days',
+      'load_touched_voids',
+      'video_viewer_state',
+      'video_state',
+      'learner_state',
+      'section_state',
+      'daily_state',
+    ];
+    for (const table of bySection) expect(distributed.get(table), table).toBe('sipHash64(section_id)');
+    expect(distributed.get('ingested_files')).toBe('sipHash64(key)');
+    expect(distributed.get('ingest_file_counts')).toBe('sipHash64(source_key)');
+    // Every MergeTree table is either shard-local or was never meant to be sharded (none are left).
+    for (const r of out) {
+      if (/ENGINE = Replicated\w*MergeTree/.test(r.sql)) expect(r.shardLocal, r.sql.slice(0, 60)).toBe(true);
+      expect(r.sql).not.toMatch(/\{\{/);
+    }
+    // Entry and parse tables stay on every node (s3Cluster loads land anywhere); views read the public names.
+    const names = out.map(
+      (r) => /^CREATE (?:TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS (\w+)/.exec(r.sql)?.[1],
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(['ingest_lines_lenient', 'ingest_parsed', 'video_retention']),
+    );
+    expect(names).not.toContain('ingest_parsed_local');
+    const views = out.filter((r) => /^CREATE VIEW/.test(r.sql));
+    for (const v of views) expect(v.sql).toMatch(/SETTINGS distributed_product_mode = 'global'$/);
   });
 });

@@ -11,7 +11,7 @@ export default defineCommand({
   args: { json: { type: 'boolean', description: 'Print the result as JSON' } },
   async run({ args }) {
     await withRuntime(async (rt) => {
-      const result = await migrate(rt.engine.client, { cluster: rt.engine.cluster });
+      const result = await migrate(rt.engine.client, { target: rt.engine.schema });
       if (args.json) return printJson(result);
       for (const m of result.applied) console.log(`applied ${String(m.version).padStart(4, '0')}_${m.name}`);
       console.log(

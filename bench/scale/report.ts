@@ -1,0 +1,97 @@
+import { MB, median } from '../stats.js';
+import type { ScaleResult, ScaleSpec } from './child.js';
+import { BIG_SECTION, MEASURED_SECTION } from './dataset.js';
+import type { QueryTiming } from './queries.js';
+
+/** The "Scale" section of BENCHMARKS.md: the maintained views against the query-time reference. */
+export function renderScale({ result: r, spec }: { result: ScaleResult; spec: ScaleSpec }): string[] {
+  const out: string[] = [];
+  const base = r.sizes[0];
+  const grown = r.sizes.at(-1);
+  out.push('## Scale: analytics at millions of statements', '');
+  out.push(
+    `One fresh process loads ${fmt(r.base.statements)} generated statements (${(r.base.bytes / MB).toFixed(0)} MB, ` +
+      `${fmt(r.base.files)} files) over ${base?.sections ?? '?'} sections through \`process\` (file()), the analytics ` +
+      `refreshed as part of every load; section ${BIG_SECTION} holds ${fmt(base?.big ?? 0)} statements, section ` +
+      `${MEASURED_SECTION} (the one timed) ${fmt(base?.measured ?? 0)}. Each query is timed in that warm process: ` +
+      `median of ${spec.size.queryReps} runs after one untimed run (the reference: ${spec.size.referenceQueryReps}), ` +
+      'rows received by the client included. "Reference" is the first version\'s query-time SQL ' +
+      '(`test/reference/query-time-analytics.sql`) on the same rows; "maintained" is what users query now.',
+    '',
+  );
+  const section = (
+    title: string,
+    maintained: QueryTiming[],
+    reference: QueryTiming[],
+    after?: QueryTiming[],
+  ) => {
+    out.push(`### ${title}`, '');
+    const head = after
+      ? '| view | rows | reference | maintained | after the other sections grew 4× | target |'
+      : '| view | rows | reference | maintained | target |';
+    out.push(
+      head,
+      after ? '| --- | ---: | ---: | ---: | ---: | --- |' : '| --- | ---: | ---: | ---: | --- |',
+    );
+    for (const m of maintained) {
+      const ref = reference.find((x) => x.view === m.view);
+      const a = after?.find((x) => x.view === m.view);
+      const cells = [m.view, fmt(m.rows), ref ? ms(ref.ms) : '', `**${ms(m.ms)}**`];
+      if (after) cells.push(a ? ms(a.ms) : '');
+      cells.push(target(title, m.ms, a?.ms));
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  };
+  section(
+    `Every view for one section (section ${MEASURED_SECTION})`,
+    r.measured.maintained,
+    r.measured.reference,
+    r.measured.afterGrowth,
+  );
+  section(
+    `Every view for the big section (section ${BIG_SECTION}, ${fmt(base?.big ?? 0)} statements)`,
+    r.big.maintained,
+    r.big.reference,
+  );
+  section(
+    'All-section summaries',
+    r.allSections.maintained,
+    r.allSections.reference,
+    r.allSections.afterGrowth,
+  );
+
+  const big = median(r.eventLoad.intoBigMs);
+  const empty = median(r.eventLoad.intoEmptyMs);
+  out.push('### Keeping analytics current', '');
+  out.push('| | measured | target | |', '| --- | --- | --- | --- |');
+  out.push(
+    `| event mode, one 250-statement bundle into section ${BIG_SECTION} (${fmt(r.eventLoad.bigSectionStatements)} statements) vs into an empty section, median of ${r.eventLoad.intoBigMs.length} each | ` +
+      `${ms(big)} vs ${ms(empty)}: **${(big / empty).toFixed(2)}×** | ≤ 1.5× | ${big / empty <= 1.5 ? 'met' : '**missed**'} |`,
+  );
+  out.push(
+    `| load of the base data, analytics included | ${(r.base.ms / 1000).toFixed(1)} s, **${fmt(Math.round(r.base.statements / (r.base.ms / 1000)))} statements/s** | see "Results" | |`,
+  );
+  out.push(
+    `| load of the growth (${fmt(r.growth.statements)} statements into sections that already hold data) | ${(r.growth.ms / 1000).toFixed(1)} s, ${fmt(Math.round(r.growth.statements / (r.growth.ms / 1000)))} statements/s | | |`,
+  );
+  out.push(
+    `| statements after the growth | ${fmt(grown?.statements ?? 0)} in ${grown?.sections ?? '?'} sections; section ${MEASURED_SECTION} still ${fmt(grown?.measured ?? 0)} | | |`,
+    '',
+  );
+  return out;
+}
+
+function target(title: string, value: number, after?: number): string {
+  const limit = title.startsWith('All-section') ? 250 : 100;
+  const worst = Math.max(value, after ?? 0);
+  return `≤ ${limit} ms: ${worst <= limit ? 'met' : '**missed**'}`;
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
