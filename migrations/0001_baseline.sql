@@ -603,21 +603,12 @@ FROM statements
 WHERE (section_id, statement_id) IN (
     SELECT section_id, voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)});
 
--- The viewers and days a set of loads touched (voided targets included, see above).
-CREATE VIEW IF NOT EXISTS touched_viewers {{on_cluster}} AS
-SELECT DISTINCT section_id, video_id, actor_key
-FROM load_touched_viewers
-WHERE load_id IN {load_ids:Array(UUID)};
-
-CREATE VIEW IF NOT EXISTS touched_days {{on_cluster}} AS
-SELECT DISTINCT section_id, day
-FROM load_touched_days
-WHERE load_id IN {load_ids:Array(UUID)};
-
+-- The keys to recompute are read from load_touched_* (the loads' own keys plus, see above, those of the
+-- statements they void). Written for both analyzers: on a sharded cluster the subqueries sent to the
+-- shards are analysed again there, the old way. So no WITH clause (it would be copied into every subquery,
+-- where its columns do not exist), no parameterized view inside another (it would reach the shard without
+-- its parameters), and tuple fields of lambda arguments read with tupleElement(x, 'name').
 CREATE VIEW IF NOT EXISTS video_viewer_refresh {{on_cluster}} AS
-WITH
-    'https://w3id.org/xapi/video/verbs/seeked' AS seeked,
-    'http://adlnet.gov/expapi/verbs/completed' AS completed_verb
 SELECT
     t.section_id, t.video_id, t.actor_key,
     v.video_name, v.sessions, v.first_seen, v.last_seen, v.video_length, v.completion_threshold, v.segments,
@@ -625,11 +616,12 @@ SELECT
     v.drop_off_buckets,
     now64(6) AS version,
     NOT v.present AS is_deleted
-FROM touched_viewers(load_ids = {load_ids:Array(UUID)}) AS t
+FROM (SELECT DISTINCT section_id, video_id, actor_key FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}) AS t
 LEFT JOIN
 (
     -- Layer 3: the viewer, from their sessions and events.
-    WITH
+    SELECT
+        -- the video's length: as reported, else as far as this viewer played it
         toFloat64(coalesce(max_length, arrayMax(arrayMap(s -> s.2, all_segments)), 0)) AS length_seconds,
         arraySort(arrayFilter(s -> s.2 > s.1,
             arrayMap(s -> (greatest(s.1, 0.), least(s.2, if(length_seconds > 0, length_seconds, s.2))),
@@ -645,10 +637,9 @@ LEFT JOIN
         arrayFold((acc, r) -> if(empty(acc) OR r.1 > acc[-1].2, arrayPushBack(acc, r),
                 arrayPushBack(arrayPopBack(acc), (acc[-1].1, greatest(acc[-1].2, r.2)))),
             ranges, CAST([], 'Array(Tuple(UInt32, UInt32))')) AS covered_v,
-        ifNull(max_threshold, 1.) AS threshold_v
-    SELECT
+        ifNull(max_threshold, 1.) AS threshold_v,
         section_id, video_id, actor_key,
-        (arraySort(s -> (s.ended_at, s.session_id), sessions_v)[-1]).video_name AS video_name,
+        tupleElement(arraySort(s -> (tupleElement(s, 'ended_at'), tupleElement(s, 'session_id')), sessions_v)[-1], 'video_name') AS video_name,
         sessions_v AS sessions,
         first_seen_v AS first_seen,
         last_seen_v AS last_seen,
@@ -657,9 +648,9 @@ LEFT JOIN
         clipped AS segments,
         covered_v AS covered,
         unique_v AS unique_seconds,
-        arraySum(arrayMap(s -> s.watch_seconds, sessions_v)) AS watch_seconds,
+        arraySum(arrayMap(s -> tupleElement(s, 'watch_seconds'), sessions_v)) AS watch_seconds,
         progress_v AS progress,
-        arrayExists(s -> s.has_completed_statement, sessions_v) AS has_completed_statement,
+        arrayExists(s -> tupleElement(s, 'has_completed_statement'), sessions_v) AS has_completed_statement,
         if(length_seconds > 0, progress_v >= threshold_v, has_completed_statement) AS completed,
         seek_buckets_v AS seek_buckets,
         arrayMap(p -> (p, toUInt64(countEqual(drop_percents, p))), arraySort(arrayDistinct(drop_percents))) AS drop_off_buckets,
@@ -669,11 +660,11 @@ LEFT JOIN
         -- Layer 2: the viewer's sessions (sorted by id) and what spans sessions.
         SELECT
             section_id, video_id, actor_key,
-            arraySort(s -> s.session_id, groupArray(session)) AS sessions_v,
-            min((session).started_at) AS first_seen_v,
-            max((session).ended_at) AS last_seen_v,
-            max((session).video_length) AS max_length,
-            max((session).completion_threshold) AS max_threshold,
+            arraySort(s -> tupleElement(s, 'session_id'), groupArray(session)) AS sessions_v,
+            min(tupleElement(session, 'started_at')) AS first_seen_v,
+            max(tupleElement(session, 'ended_at')) AS last_seen_v,
+            max(tupleElement(session, 'video_length')) AS max_length,
+            max(tupleElement(session, 'completion_threshold')) AS max_threshold,
             arrayFlatten(groupArray(session_all_segments)) AS all_segments,
             arrayFlatten(groupArray(session_seek_targets)) AS seek_targets,
             arrayMap(b -> (b, toUInt64(countEqual(arrayMap(x -> x.1, seek_targets), b)),
@@ -695,25 +686,25 @@ LEFT JOIN
                     argMax(played_segments, (length(played_segments), timestamp, statement_id)),
                     arraySum(s -> greatest(s.2 - s.1, 0), argMax(played_segments, (length(played_segments), timestamp, statement_id))),
                     argMax(coalesce(time, time_to), (timestamp, statement_id)),
-                    countIf(verb_id = completed_verb) > 0,
-                    countIf(verb_id = seeked),
+                    countIf(verb_id = 'http://adlnet.gov/expapi/verbs/completed') > 0,
+                    countIf(verb_id = 'https://w3id.org/xapi/video/verbs/seeked'),
                     count()),
                     'Tuple(session_id String, video_name String, started_at DateTime64(3, \'UTC\'), ended_at DateTime64(3, \'UTC\'), video_length Nullable(Float64), completion_threshold Nullable(Float64), session_segments Array(Tuple(start Float64, `end` Float64)), watch_seconds Float64, last_position Nullable(Float64), has_completed_statement Bool, seeks UInt64, events UInt64)'
                 ) AS session,
                 groupArrayArray(played_segments) AS session_all_segments,
                 -- seeks landing at to_second (5-second buckets), and whether they went forward
                 groupArrayIf((toUInt32(floor(assumeNotNull(time_to) / 5) * 5), time_to > time_from),
-                    verb_id = seeked AND time_to IS NOT NULL) AS session_seek_targets,
+                    verb_id = 'https://w3id.org/xapi/video/verbs/seeked' AND time_to IS NOT NULL) AS session_seek_targets,
                 -- a session that ended before the last second: the 5 % bucket it got to (255: none)
-                if((session).video_length > 0 AND (session).last_position IS NOT NULL
-                        AND (session).last_position < (session).video_length - 1,
-                    toUInt8(least(95, floor((session).last_position / (session).video_length * 20) * 5)), 255) AS drop_percent
+                if(tupleElement(session, 'video_length') > 0 AND tupleElement(session, 'last_position') IS NOT NULL
+                        AND tupleElement(session, 'last_position') < tupleElement(session, 'video_length') - 1,
+                    toUInt8(least(95, floor(tupleElement(session, 'last_position') / tupleElement(session, 'video_length') * 20) * 5)), 255) AS drop_percent
             FROM video_events FINAL
             WHERE (section_id, video_id, actor_key) IN (
-                    SELECT section_id, video_id, actor_key FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+                    SELECT section_id, video_id, actor_key FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)})
               AND (section_id, statement_id) NOT IN (
                     SELECT section_id, statement_id FROM voided_ids
-                    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)})))
+                    WHERE section_id IN (SELECT section_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}))
             GROUP BY section_id, video_id, actor_key, session_id
         )
         GROUP BY section_id, video_id, actor_key
@@ -729,7 +720,7 @@ SELECT
     v.avg_progress, v.viewers_per_second, v.drop_off, v.seek_hotspots,
     now64(6) AS version,
     NOT v.present AS is_deleted
-FROM (SELECT DISTINCT section_id, video_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)})) AS t
+FROM (SELECT DISTINCT section_id, video_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}) AS t
 LEFT JOIN
 (
     SELECT
@@ -760,7 +751,7 @@ LEFT JOIN
             arraySort(arrayDistinct(arrayMap(b -> b.1, groupArrayArray(seek_buckets))))) AS seek_hotspots,
         true AS present
     FROM video_viewer_state FINAL
-    WHERE (section_id, video_id) IN (SELECT section_id, video_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    WHERE (section_id, video_id) IN (SELECT section_id, video_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)})
     GROUP BY section_id, video_id
 ) AS v ON v.section_id = t.section_id AND v.video_id = t.video_id;
 
@@ -771,7 +762,7 @@ SELECT
     v.videos_watched, v.sessions, v.watch_seconds, v.unique_seconds, v.videos_completed, v.first_seen, v.last_seen,
     now64(6) AS version,
     NOT v.present AS is_deleted
-FROM (SELECT DISTINCT section_id, actor_key FROM touched_viewers(load_ids = {load_ids:Array(UUID)})) AS t
+FROM (SELECT DISTINCT section_id, actor_key FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}) AS t
 LEFT JOIN
 (
     SELECT
@@ -785,8 +776,8 @@ LEFT JOIN
         max(video_viewer_state.last_seen) AS last_seen,
         true AS present
     FROM video_viewer_state FINAL
-    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
-      AND (section_id, actor_key) IN (SELECT section_id, actor_key FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    WHERE section_id IN (SELECT section_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)})
+      AND (section_id, actor_key) IN (SELECT section_id, actor_key FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)})
     GROUP BY section_id, actor_key
 ) AS v ON v.section_id = t.section_id AND v.actor_key = t.actor_key;
 
@@ -797,20 +788,20 @@ SELECT
     v.videos, l.learners, v.viewers, v.completers,
     now64(6) AS version,
     NOT v.present AS is_deleted
-FROM (SELECT DISTINCT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)})) AS t
+FROM (SELECT DISTINCT section_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)}) AS t
 LEFT JOIN
 (
     SELECT section_id, count() AS videos, sum(video_state.viewers) AS viewers, sum(video_state.completers) AS completers,
         true AS present
     FROM video_state FINAL
-    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    WHERE section_id IN (SELECT section_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)})
     GROUP BY section_id
 ) AS v ON v.section_id = t.section_id
 LEFT JOIN
 (
     SELECT section_id, count() AS learners
     FROM learner_state FINAL
-    WHERE section_id IN (SELECT section_id FROM touched_viewers(load_ids = {load_ids:Array(UUID)}))
+    WHERE section_id IN (SELECT section_id FROM load_touched_viewers WHERE load_id IN {load_ids:Array(UUID)})
     GROUP BY section_id
 ) AS l ON l.section_id = t.section_id;
 
@@ -821,7 +812,7 @@ SELECT
     v.active_learners, v.statements, v.verbs,
     now64(6) AS version,
     NOT v.present AS is_deleted
-FROM touched_days(load_ids = {load_ids:Array(UUID)}) AS t
+FROM (SELECT DISTINCT section_id, day FROM load_touched_days WHERE load_id IN {load_ids:Array(UUID)}) AS t
 LEFT JOIN
 (
     SELECT
@@ -839,10 +830,10 @@ LEFT JOIN
             countIf(voided_statement_id IS NULL) AS not_voiding,
             groupUniqArrayIf(actor_key, voided_statement_id IS NULL) AS learners
         FROM statements FINAL
-        WHERE (section_id, toDate(timestamp)) IN (SELECT section_id, day FROM touched_days(load_ids = {load_ids:Array(UUID)}))
+        WHERE (section_id, toDate(timestamp)) IN (SELECT section_id, day FROM load_touched_days WHERE load_id IN {load_ids:Array(UUID)})
           AND (voided_statement_id IS NOT NULL OR (section_id, statement_id) NOT IN (
                 SELECT section_id, statement_id FROM voided_ids
-                WHERE section_id IN (SELECT section_id FROM touched_days(load_ids = {load_ids:Array(UUID)}))))
+                WHERE section_id IN (SELECT section_id FROM load_touched_days WHERE load_id IN {load_ids:Array(UUID)})))
         GROUP BY section_id, day, verb_id
     )
     GROUP BY section_id, day

@@ -44,6 +44,9 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
       clickhouse_settings: {
         send_progress_in_http_headers: 1,
         http_headers_progress_interval_ms: '60000',
+        // Sharded: a row written through a Distributed table is on its shard when the INSERT returns, so the
+        // ledger, the analytics refresh and the next read see it (the default queues it in the background).
+        ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
       },
     });
     await assertReachable(client, ec.url);
