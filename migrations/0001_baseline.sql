@@ -316,6 +316,28 @@ ORDER BY (load_id, section_id, voided_statement_id)
 TTL created_at + INTERVAL 30 DAY
 {{shard_by sipHash64(section_id)}};
 
+-- Who loads a file version (src/ledger/claims.ts): one row per (bucket, key, ETag, generation), written by a
+-- one-row INSERT whose deduplication token is made of those four, so that of concurrent claimants exactly one
+-- row lands (the deduplication check and the commit share one lock; one Keeper request when replicated). The
+-- window keeps every claim of the last 10,000 INSERTs (a week when replicated) deduplicated.
+CREATE TABLE IF NOT EXISTS file_claims {{on_cluster}}
+(
+    bucket       String,
+    key          String,
+    etag         String,
+    generation   UInt32 COMMENT '1: the first load; each forced reload, retry or takeover adds one',
+    claim_id     UUID COMMENT 'the load id of the rows this load writes',
+    owner        String COMMENT 'the Lambda request id (kept by Lambda''s retries) or the CLI run that claimed',
+    query_id     String COMMENT 'prefix of the query ids of this load: a takeover waits until none runs',
+    claimed_at   DateTime64(3, 'UTC'),
+    lease_until  DateTime64(3, 'UTC') COMMENT 'until then only the owner may take an unfinished load over'
+)
+ENGINE = MergeTree
+ORDER BY (bucket, key, etag, generation)
+SETTINGS non_replicated_deduplication_window = 10000, replicated_deduplication_window = 10000,
+    replicated_deduplication_window_seconds = 604800
+{{shard_by sipHash64(key)}};
+
 -- The ledger: one row per file version (bucket, key, ETag); the latest state wins.
 CREATE TABLE IF NOT EXISTS ingested_files {{on_cluster}}
 (

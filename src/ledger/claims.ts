@@ -1,0 +1,245 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { SourceObject } from '../plan/source-object.js';
+
+/**
+ * Who loads a file version, decided by ClickHouse itself so that concurrent deliveries of the same S3
+ * notification (at-least-once) load it once.
+ *
+ * A claim is a one-row INSERT into `file_claims` for (bucket, key, ETag, generation) with an
+ * `insert_deduplication_token` made of exactly those four. Of concurrent claimants ClickHouse keeps one row:
+ * the deduplication check and the commit of the part share one lock (on a replicated table, one Keeper
+ * request), inside the table's deduplication window. A deduplicated INSERT still reports success, so every
+ * claimant reads the row back: it won only if the row holds its own claim id. The winner loads with the
+ * claim id as the load id of the file's rows; the others report the file `in_progress`.
+ *
+ * Generations: 1 is the first load. A forced reload, a retry after a failure, and the takeover of a
+ * crashed load are generation + 1, and remove the rows of the earlier loads (their claim ids) first, so
+ * the raw tables hold exactly one load of the file. A load is taken over only when its lease has run out
+ * (or when the claimant is the one that made it: a Lambda retry carries its request id), and when none of
+ * its queries is still running.
+ */
+export interface ClaimOwner {
+  /** Who claims: a Lambda request id (kept by Lambda's own retries), or the CLI run. */
+  owner: string;
+  /** How long a claim protects a load from takeover. */
+  leaseMs: number;
+  /** Cluster name: running queries are looked for on every replica. */
+  cluster?: string;
+}
+
+export interface Claim {
+  object: SourceObject;
+  generation: number;
+  claimId: string;
+  /** Every query of this load has a query id starting with it (the takeover check looks for them). */
+  queryId: string;
+  /** Claim ids of earlier loads of this version: their rows go before this load writes its own. */
+  earlier: string[];
+}
+
+export type ClaimDecision =
+  | { kind: 'claim'; generation: number; earlier: string[] }
+  | { kind: 'loaded' }
+  | { kind: 'in_progress'; by: string };
+
+/** What is known of one version: its claims, and how each ended (the ledger row with that load id). */
+export interface VersionState {
+  claims: {
+    generation: number;
+    claimId: string;
+    owner: string;
+    queryId: string;
+    leaseExpired: boolean;
+    /** The ledger's status for this claim's load, if it wrote one. */
+    status: 'loading' | 'loaded' | 'failed' | 'superseded' | null;
+  }[];
+  /** Queries of the latest claim still running somewhere. */
+  running: boolean;
+}
+
+/**
+ * The decision for one version, as a pure function of what ClickHouse holds (tested on its own):
+ * skip what is loaded (unless forced), leave a live load alone, take over a dead one, reload otherwise.
+ */
+export function decide(state: VersionState, owner: string, force: boolean): ClaimDecision {
+  const latest = state.claims.at(-1);
+  const earlier = state.claims.map((c) => c.claimId);
+  if (!latest) return { kind: 'claim', generation: 1, earlier };
+  const next = { kind: 'claim' as const, generation: latest.generation + 1, earlier };
+  if (latest.status === 'loaded') return force ? next : { kind: 'loaded' };
+  if (latest.status === 'failed' || latest.status === 'superseded') return next;
+  // Unfinished: a load in progress, or one that died.
+  if (state.running) return { kind: 'in_progress', by: latest.owner };
+  if (latest.leaseExpired || latest.owner === owner) return next;
+  return { kind: 'in_progress', by: latest.owner };
+}
+
+export function deduplicationToken(o: SourceObject, generation: number): string {
+  return createHash('sha256')
+    .update([o.bucket, o.key, o.etag, String(generation)].join('\u0000'))
+    .digest('hex');
+}
+
+const id = (o: { bucket: string; key: string; etag: string }) => `${o.bucket}\u0000${o.key}\u0000${o.etag}`;
+
+/** Reads the claims of every version at once, and whether the latest one of each still runs. */
+export async function readVersionStates(
+  client: ClickHouseClient,
+  objects: SourceObject[],
+  cluster?: string,
+): Promise<Map<string, VersionState>> {
+  const states = new Map<string, VersionState>(objects.map((o) => [id(o), { claims: [], running: false }]));
+  if (objects.length === 0) return states;
+  const rs = await client.query({
+    query: `
+      SELECT c.bucket AS bucket, c.key AS key, c.etag AS etag, c.generation AS generation,
+             toString(c.claim_id) AS claim_id, c.owner AS owner, c.query_id AS query_id,
+             c.lease_until < now64(3) AS lease_expired, toString(f.status) AS status
+      FROM file_claims AS c
+      LEFT JOIN (SELECT load_id, status FROM ingested_files FINAL
+                 WHERE (bucket, key, etag) IN (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)}))))
+             AS f ON f.load_id = c.claim_id
+      WHERE (c.bucket, c.key, c.etag) IN
+            (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)})))
+      ORDER BY bucket, key, etag, generation`,
+    query_params: arrays(objects),
+    format: 'JSONEachRow',
+    clickhouse_settings: { join_use_nulls: 1, ...consistentReads(cluster) },
+  });
+  const rows = await rs.json<{
+    bucket: string;
+    key: string;
+    etag: string;
+    generation: number | string;
+    claim_id: string;
+    owner: string;
+    query_id: string;
+    lease_expired: number | boolean;
+    status: string | null;
+  }>();
+  for (const r of rows) {
+    states.get(id(r))?.claims.push({
+      generation: Number(r.generation),
+      claimId: r.claim_id,
+      owner: r.owner,
+      queryId: r.query_id,
+      leaseExpired: Boolean(Number(r.lease_expired)),
+      status: (r.status || null) as VersionState['claims'][number]['status'],
+    });
+  }
+  const unfinished = [...states.values()]
+    .map((s) => s.claims.at(-1))
+    .filter((c) => c !== undefined && (c.status === 'loading' || c.status === null));
+  if (unfinished.length > 0) {
+    const running = await runningQueries(
+      client,
+      unfinished.map((c) => c?.queryId as string),
+      cluster,
+    );
+    for (const s of states.values()) {
+      const latest = s.claims.at(-1);
+      s.running = latest !== undefined && running.has(latest.queryId);
+    }
+  }
+  return states;
+}
+
+/** The query ids, among `prefixes`, with a query still running (on any replica of the cluster). */
+async function runningQueries(
+  client: ClickHouseClient,
+  prefixes: string[],
+  cluster?: string,
+): Promise<Set<string>> {
+  const processes = cluster ? 'clusterAllReplicas({cluster:String}, system.processes)' : 'system.processes';
+  const rs = await client.query({
+    query: `SELECT DISTINCT prefix FROM ${processes}
+            ARRAY JOIN {prefixes:Array(String)} AS prefix
+            WHERE startsWith(query_id, prefix) OR startsWith(initial_query_id, prefix)`,
+    query_params: { prefixes, ...(cluster ? { cluster } : {}) },
+    format: 'JSONEachRow',
+  });
+  return new Set((await rs.json<{ prefix: string }>()).map((r) => r.prefix));
+}
+
+/**
+ * Claims each version in its own INSERT (a deduplication token covers one INSERT; one INSERT of many rows
+ * would be deduplicated by block position, which a batch of other files would not match), then reads
+ * every claim back. Returns the claims this owner won.
+ */
+export async function claimVersions(
+  client: ClickHouseClient,
+  wanted: { object: SourceObject; generation: number; earlier: string[] }[],
+  owner: ClaimOwner,
+  queryId: string,
+): Promise<Claim[]> {
+  if (wanted.length === 0) return [];
+  const mine = wanted.map((w) => ({ ...w, claimId: randomUUID() }));
+  const now = Date.now();
+  await forEachLimited(mine, 16, (c) =>
+    client.insert({
+      table: 'file_claims',
+      format: 'JSONEachRow',
+      values: [
+        {
+          bucket: c.object.bucket,
+          key: c.object.key,
+          etag: c.object.etag,
+          generation: c.generation,
+          claim_id: c.claimId,
+          owner: owner.owner,
+          query_id: queryId,
+          claimed_at: new Date(now).toISOString(),
+          lease_until: new Date(now + owner.leaseMs).toISOString(),
+        },
+      ],
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: deduplicationToken(c.object, c.generation),
+        date_time_input_format: 'best_effort',
+      },
+    }),
+  );
+  const rs = await client.query({
+    query: `SELECT toString(claim_id) AS claim_id FROM file_claims
+            WHERE claim_id IN {ids:Array(UUID)}`,
+    query_params: { ids: mine.map((c) => c.claimId) },
+    format: 'JSONEachRow',
+    clickhouse_settings: consistentReads(owner.cluster),
+  });
+  const landed = new Set((await rs.json<{ claim_id: string }>()).map((r) => r.claim_id));
+  return mine
+    .filter((c) => landed.has(c.claimId))
+    .map((c) => ({
+      object: c.object,
+      generation: c.generation,
+      claimId: c.claimId,
+      queryId,
+      earlier: c.earlier,
+    }));
+}
+
+/** On a replicated table, read what every acknowledged INSERT wrote (not a replica that lags). */
+function consistentReads(cluster?: string): Record<string, number> {
+  return cluster ? { select_sequential_consistency: 1 } : {};
+}
+
+function arrays(objects: SourceObject[]) {
+  return {
+    buckets: objects.map((o) => o.bucket),
+    keys: objects.map((o) => o.key),
+    etags: objects.map((o) => o.etag),
+  };
+}
+
+async function forEachLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  });
+  await Promise.all(workers);
+}
