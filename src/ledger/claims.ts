@@ -145,8 +145,12 @@ export async function readVersionStates(
   return states;
 }
 
-/** The query ids, among `prefixes`, with a query still running (on any replica of the cluster). */
-async function runningQueries(
+/**
+ * The query id prefixes, among `prefixes`, with a query still running (on any replica of the cluster).
+ * Servers only: the embedded engine runs in this one process (a crashed process leaves no query behind)
+ * and does not take query ids.
+ */
+export async function runningQueries(
   client: ClickHouseClient,
   prefixes: string[],
   cluster?: string,
@@ -201,13 +205,12 @@ export async function claimVersions(
     }),
   );
   const rs = await client.query({
-    query: `SELECT toString(claim_id) AS claim_id FROM file_claims
-            WHERE claim_id IN {ids:Array(UUID)}`,
+    query: 'SELECT toString(claim_id) AS landed FROM file_claims WHERE claim_id IN {ids:Array(UUID)}',
     query_params: { ids: mine.map((c) => c.claimId) },
     format: 'JSONEachRow',
     clickhouse_settings: consistentReads(owner.cluster),
   });
-  const landed = new Set((await rs.json<{ claim_id: string }>()).map((r) => r.claim_id));
+  const landed = new Set((await rs.json<{ landed: string }>()).map((r) => r.landed));
   return mine
     .filter((c) => landed.has(c.claimId))
     .map((c) => ({
