@@ -28,8 +28,8 @@ export function renderScale({ result: r, spec }: { result: ScaleResult; spec: Sc
   ) => {
     out.push(`### ${title}`, '');
     const head = after
-      ? '| view | rows | reference | maintained | after the other sections grew 4× | target |'
-      : '| view | rows | reference | maintained | target |';
+      ? '| view | rows | reference | maintained (FORMAT Null) | after the other sections grew 4× | target |'
+      : '| view | rows | reference | maintained (FORMAT Null) | target |';
     out.push(
       head,
       after ? '| --- | ---: | ---: | ---: | ---: | --- |' : '| --- | ---: | ---: | ---: | --- |',
