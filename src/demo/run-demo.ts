@@ -73,7 +73,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   });
   const { createHandler } = await import('../lambda/create-handler.js');
   const { localContext } = await import('../lambda/local-context.js');
-  const rt = await createRuntime(config);
+  const rt = await createRuntime(config, { migrateEmbedded: false });
   try {
     const migration = await migrate(rt.engine.client, { cluster: rt.engine.cluster });
     log(`schema at version ${migration.latestVersion} (${migration.applied.length} migrations applied now)`);

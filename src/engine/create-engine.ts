@@ -10,19 +10,43 @@ export interface Engine {
   database: string;
   /** Cluster name for ON CLUSTER / s3Cluster(), when configured. */
   cluster?: string;
+  /**
+   * A connection for watching or stopping a running query (progress, Ctrl-C, time limits). chDB runs one
+   * query at a time per connection, so the embedded engine opens a second one; a server's client serves
+   * concurrent requests itself.
+   */
+  monitor(): Promise<ClickHouseClient>;
   close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** Told once when the embedded data directory is busy and the wait for it starts. */
+  onEngineWait?: (message: string) => void;
 }
 
 /**
  * The one place that decides which ClickHouse we talk to. Everything downstream uses
  * `engine.client` (@clickhouse/client) and does not care whether it is chDB or a server.
  */
-export async function createEngine(config: AppConfig): Promise<Engine> {
+export async function createEngine(config: AppConfig, options: EngineOptions = {}): Promise<Engine> {
   const { engine: ec, database } = config;
   let client: ClickHouseClient;
+  let monitor: () => Promise<ClickHouseClient>;
+  let closeMonitor = async () => {};
   if (ec.kind === 'embedded') {
     const { openEmbeddedClient } = await import('./embedded-connection.js');
-    client = await openEmbeddedClient(ec.dataDir, ec.lockWaitMs);
+    client = await openEmbeddedClient(ec.dataDir, {
+      lockWaitMs: ec.lockWaitMs,
+      onWait: options.onEngineWait,
+    });
+    let second: Promise<ClickHouseClient> | undefined;
+    monitor = () => {
+      second ??= openEmbeddedClient(ec.dataDir, { lockWaitMs: 0 });
+      return second;
+    };
+    closeMonitor = async () => {
+      if (second) await (await second).close();
+    };
     // chDB ignores the client's `database` option; the session database is set with USE instead.
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     await client.command({ query: `USE ${database}` });
@@ -44,13 +68,19 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
       },
     });
     await assertReachable(client, ec.url);
+    const sameClient = client;
+    monitor = async () => sameClient;
   }
   return {
     client,
     kind: ec.kind,
     database,
     cluster: config.cluster,
-    close: () => client.close(),
+    monitor,
+    close: async () => {
+      await closeMonitor().catch(() => undefined);
+      await client.close();
+    },
   };
 }
 

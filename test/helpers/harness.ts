@@ -35,7 +35,7 @@ export async function startHarness(
     S3_XAPI_BUCKET_NAME: bucket,
     ...options.env,
   };
-  const rt = await createRuntime(loadConfig({ ...process.env, ...env }));
+  const rt = await createRuntime(loadConfig({ ...process.env, ...env }), { migrateEmbedded: false });
   if (options.migrate !== false) await migrate(rt.engine.client);
   return {
     s3,
