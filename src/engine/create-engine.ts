@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import { EngineError, errorMessage, registerSecret } from '../errors.js';
 import { resolvePassword } from './password.js';
@@ -60,6 +60,9 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
       database,
       request_timeout: ec.requestTimeoutMs,
       application: 'xapi-etl',
+      // Failures come back to us as errors, said once and without the query text: the client's own log
+      // would print each failed query (kilobytes of SQL) on stderr first.
+      log: { level: ClickHouseLogLevel.OFF },
       // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
       // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
       clickhouse_settings: {
@@ -67,7 +70,7 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
         http_headers_progress_interval_ms: '60000',
       },
     });
-    await assertReachable(client, ec.url);
+    await assertReachable(client, ec.url, ec.username);
     const sameClient = client;
     monitor = async () => sameClient;
   }
@@ -84,11 +87,20 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
   };
 }
 
-async function assertReachable(client: ClickHouseClient, url: string): Promise<void> {
-  const result = await client.ping();
-  if (!result.success) {
-    throw new EngineError(`ClickHouse at ${url} is unreachable: ${errorMessage(result.error)}`, {
-      cause: result.error,
-    });
+/**
+ * A query, not just /ping: it checks that the server answers and that it accepts our credentials, so a
+ * wrong password is reported at start, by name, instead of as the first load's failure.
+ */
+async function assertReachable(client: ClickHouseClient, url: string, username: string): Promise<void> {
+  const result = await client.ping({ select: true });
+  if (result.success) return;
+  const text = errorMessage(result.error);
+  if (/AUTHENTICATION_FAILED|Authentication failed|REQUIRED_PASSWORD|\b516\b/.test(text)) {
+    throw new EngineError(
+      `ClickHouse at ${url} refused the credentials of user "${username}" (AUTHENTICATION_FAILED): ` +
+        'check CLICKHOUSE_USERNAME and CLICKHOUSE_PASSWORD (or CLICKHOUSE_PASSWORD_SECRET_ARN)',
+      { retryable: false, cause: result.error },
+    );
   }
+  throw new EngineError(`ClickHouse at ${url} is unreachable: ${text}`, { cause: result.error });
 }
