@@ -107,6 +107,8 @@ export async function ingest(
   let retryableFailure = false;
   const access = todo.some((o) => o.kind === 's3') ? await resolveS3Access(rt.config.s3) : undefined;
 
+  // The connection that watches and stops a load is opened before the first INSERT, not in its middle.
+  if (batches.length > 0 && (options.onProgress || options.signal)) await rt.engine.monitor();
   const remaining: SourceObject[] = [];
   for (const [index, batch] of batches.entries()) {
     if (options.signal?.aborted || options.shouldStop?.()) {

@@ -14,12 +14,21 @@ export interface QueryProgress {
   elapsedMs: number;
 }
 
-const PROGRESS_SQL = `
-SELECT sum(ProfileEvents['ReadBufferFromS3Bytes'] + ProfileEvents['ReadBufferFromFileDescriptorReadBytes']) AS source_bytes,
-       sum(read_rows) AS rows, max(elapsed) AS elapsed, count() AS running
-FROM system.processes
-WHERE (query_id = {marker:String} OR initial_query_id = {marker:String} OR position(query, {marker:String}) > 0)
-  AND query_id != queryID()`;
+/**
+ * The marker is written into these queries as a literal, not a query parameter: chDB runs a
+ * parameterised query only after the running INSERT ends (measured: a progress poll with a parameter
+ * waited 1 s for the whole load, without one it answered in 24 ms), which would defeat watching and
+ * stopping it. So the marker must be one of ours: letters, digits, spaces and dashes only (a UUID).
+ */
+function literal(marker: string): string {
+  if (!/^[A-Za-z0-9 -]{1,100}$/.test(marker)) throw new Error(`not a query marker: ${JSON.stringify(marker)}`);
+  return `'${marker}'`;
+}
+
+function matching(marker: string): string {
+  const m = literal(marker);
+  return `(query_id = ${m} OR initial_query_id = ${m} OR position(query, ${m}) > 0) AND query_id != queryID()`;
+}
 
 export interface QueryWatch {
   /** Stops polling; resolves when the last poll has finished. */
@@ -33,6 +42,11 @@ export function watchQuery(
   onProgress: (p: QueryProgress) => void,
   intervalMs = 500,
 ): QueryWatch {
+  const sql = `
+SELECT sum(ProfileEvents['ReadBufferFromS3Bytes'] + ProfileEvents['ReadBufferFromFileDescriptorReadBytes']) AS source_bytes,
+       sum(read_rows) AS rows, max(elapsed) AS elapsed, count() AS running
+FROM system.processes
+WHERE ${matching(marker)}`;
   let stopped = false;
   let last = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -40,7 +54,7 @@ export function watchQuery(
     try {
       const client = await engine.monitor();
       if (stopped) return;
-      const rs = await client.query({ query: PROGRESS_SQL, query_params: { marker }, format: 'JSONEachRow' });
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
       const [row] = await rs.json<{ source_bytes: string; rows: string; elapsed: number; running: string }>();
       if (!stopped && row && Number(row.running) > 0) {
         onProgress({
@@ -76,11 +90,7 @@ export function watchQuery(
 export async function stopQueries(engine: Engine, marker: string): Promise<void> {
   try {
     const client = await engine.monitor();
-    await client.command({
-      query: `KILL QUERY WHERE (query_id = {marker:String} OR position(query, {marker:String}) > 0)
-              AND query_id != queryID() ASYNC`,
-      query_params: { marker },
-    });
+    await client.command({ query: `KILL QUERY WHERE ${matching(marker)} ASYNC` });
   } catch {
     // Nothing to stop, or the engine is gone.
   }
