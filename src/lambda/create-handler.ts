@@ -152,16 +152,19 @@ export function createHandler(deps: HandlerDeps) {
       const result = await runEvent(rt, detected.targets, { signal: deps.signal });
       if (detected.source === 'sqs') {
         const retry = new Set(
-          result.files.filter((f) => f.outcome === 'failed' && f.retryable).flatMap((f) => f.messageIds),
+          result.files.filter((f) => f.outcome === 'failed' && f.retryable).flatMap((f) => f.message_ids),
         );
         for (const bad of detected.badMessages) {
-          logger.error('SQS message is not an S3 notification; acknowledged, not retried', { ...bad });
+          logger.error('SQS message is not an S3 notification; acknowledged, not retried', {
+            message_id: bad.messageId,
+            error: bad.error,
+          });
         }
         return {
           ...result,
           success: result.success && detected.badMessages.length === 0,
           ignored_records: detected.ignored,
-          bad_messages: detected.badMessages,
+          bad_messages: detected.badMessages.map((b) => ({ message_id: b.messageId, error: b.error })),
           batchItemFailures: detected.messageIds
             .filter((id) => retry.has(id))
             .map((id) => ({ itemIdentifier: id })),

@@ -29,7 +29,8 @@ export interface EventFileResult {
   error?: string;
   /** A failure worth retrying (S3 or ClickHouse unreachable); a missing object is not. */
   retryable?: boolean;
-  messageIds: string[];
+  /** The SQS messages that named this object (for the partial batch response). */
+  message_ids: string[];
 }
 
 export interface EventModeResult extends ModeResultBase {
@@ -40,7 +41,7 @@ export interface EventModeResult extends ModeResultBase {
   /** Records that were not uploads (ObjectRemoved, S3's test event). */
   ignored_records?: number;
   /** SQS messages that carried no usable notification (acknowledged, reported). */
-  bad_messages?: { messageId: string; error: string }[];
+  bad_messages?: { message_id: string; error: string }[];
   /** Rejected lines by reason code, when any line was rejected. */
   rejected_by_reason?: RejectionCounts;
 }
@@ -62,7 +63,7 @@ export async function runEvent(
     const id = `${t.bucket}\u0000${t.key}`;
     const known = files.get(id);
     if (known) {
-      if (t.messageId) known.messageIds.push(t.messageId);
+      if (t.messageId) known.message_ids.push(t.messageId);
       continue;
     }
     const file: EventFileResult = {
@@ -70,7 +71,7 @@ export async function runEvent(
       key: t.key,
       outcome: 'ignored',
       ...fileZero(),
-      messageIds: t.messageId ? [t.messageId] : [],
+      message_ids: t.messageId ? [t.messageId] : [],
     };
     files.set(id, file);
     if (!isBundleKey(t.key) && !(t.alternateKeys ?? []).some(isBundleKey)) {

@@ -180,9 +180,9 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
       ignored_records: 1,
       // Neither a missing object nor a garbage message gets better on retry: nothing is redelivered.
       batchItemFailures: [],
-      bad_messages: [{ messageId: 'msg-garbage', error: 'message body is not JSON' }],
+      bad_messages: [{ message_id: 'msg-garbage', error: 'message body is not JSON' }],
     });
-    expect(out.logs().some((l) => l.level === 'ERROR' && l.messageId === 'msg-garbage')).toBe(true);
+    expect(out.logs().some((l) => l.level === 'ERROR' && l.message_id === 'msg-garbage')).toBe(true);
     expect(out.emf()[0]).toMatchObject({ success: 0, files_processed: 1 });
   });
 
