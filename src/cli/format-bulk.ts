@@ -55,14 +55,17 @@ export function bulkProgressReporter(
 ): (p: BulkProgress) => void {
   const started = Date.now();
   let lastPlain = 0;
+  let lastDone = -1;
   return (p) => {
+    const last = p.filesDone >= p.filesTotal;
+    if (last && lastDone === p.filesDone) return; // the end of a batch and of its window: said once
+    lastDone = p.filesDone;
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? p.bytesDone / seconds : 0;
     const rows = seconds > 0 ? Math.round(p.rowsDone / seconds) : 0;
     const text =
       `files ${p.filesDone}/${p.filesTotal} (${p.filesSkipped} skipped)  rows ${p.rowsDone} (${rows}/s)  ` +
       `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}  ${formatRate(rate)}  ETA ${formatEta(p.bytesTotal - p.bytesDone, rate)}`;
-    const last = p.filesDone >= p.filesTotal;
     if (stream.isTTY) {
       stream.write(`\r\x1b[2K${text}${last ? '\n' : ''}`);
     } else if (last || Date.now() - lastPlain >= plainEveryMs) {

@@ -21,7 +21,8 @@ export interface QueryProgress {
  * stopping it. So the marker must be one of ours: letters, digits, spaces and dashes only (a UUID).
  */
 function literal(marker: string): string {
-  if (!/^[A-Za-z0-9 -]{1,100}$/.test(marker)) throw new Error(`not a query marker: ${JSON.stringify(marker)}`);
+  if (!/^[A-Za-z0-9 -]{1,100}$/.test(marker))
+    throw new Error(`not a query marker: ${JSON.stringify(marker)}`);
   return `'${marker}'`;
 }
 
