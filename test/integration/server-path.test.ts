@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
@@ -120,5 +122,60 @@ describe('server path: CLICKHOUSE_HOST with a password, over HTTP, against the r
     const health = await handler({ health_check: true }, localContext());
     expect(health).toMatchObject({ success: true, checks: { clickhouse: { ok: true, kind: 'server' } } });
     expect(out.text()).not.toContain(front.password);
+  });
+
+  it('a gateway error echoing the request URL: the S3 secret and session token sent as query parameters are masked everywhere', async () => {
+    // Query parameters travel in the URL, the S3 credentials of s3() included. A proxy or load balancer
+    // in front of ClickHouse that echoes the request line in its error page puts them in our error
+    // message: the ledger, the logs and the thrown error must still not hold them.
+    const token = 'session-token-5b0e2c19-must-not-leak';
+    const gateway = http.createServer((req, res) => {
+      if (req.url?.includes('param_s3_secret')) {
+        req.resume();
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`502 Bad Gateway: upstream closed the connection for POST ${req.url}`);
+        return;
+      }
+      const upstream = http.request(
+        `${front.url}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    process.env.AWS_SESSION_TOKEN = token;
+    try {
+      const rt = await runtime({
+        CLICKHOUSE_HOST: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`,
+      });
+      const key = 'section/9/video/2024-01-01T00-00-00.000Z_bundle.jsonl';
+      await s3.put('xapi', key, makeBundle(2));
+      out.clear();
+      const error = (await createHandler({ runtime: async () => rt })(
+        { bucket: 'xapi', key },
+        localContext(),
+      ).catch((e) => e)) as Error;
+      expect(error.name).toBe('LOAD_FAILED');
+      expect(error.message).toContain('502 Bad Gateway');
+      expect(error.message).toContain('param_s3_secret=[REDACTED]');
+      const rs = await rt.engine.client.query({
+        query: 'SELECT error FROM ingested_files FINAL WHERE key = {key:String}',
+        query_params: { key },
+        format: 'JSONEachRow',
+      });
+      const [ledger] = await rs.json<{ error: string }>();
+      expect(ledger?.error).toContain('502 Bad Gateway');
+      for (const text of [error.message, String(error.stack), ledger?.error ?? '', out.text()]) {
+        expect(text).not.toContain(token);
+        expect(text).not.toMatch(/param_s3_secret=S3RVER/);
+      }
+    } finally {
+      delete process.env.AWS_SESSION_TOKEN;
+      gateway.close();
+    }
   });
 });
