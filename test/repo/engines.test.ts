@@ -26,7 +26,7 @@ function compare(a: Version, b: Version): number {
 }
 
 /** Enough of npm's range syntax for engines fields: `||`, `>=`, `>`, `<`, `<=`, `^`, `X.*`, `*`. */
-export function satisfies(version: string, range: string): boolean {
+function satisfies(version: string, range: string): boolean {
   const v = parse(version);
   return range.split('||').some((alternative) => {
     const parts = alternative
