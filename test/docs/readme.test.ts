@@ -66,7 +66,10 @@ describe('README: Using it on your data', () => {
     expect(main).toContain('npx xapi-etl local-s3 --background');
     expect(main).toContain('npx xapi-etl generate s3://xapi/');
 
-    // One shell for both blocks, as a user pastes them one after the other.
+    // A new user ran `npm run demo` first (Quick start), in the same data directory; then pastes both
+    // blocks, one after the other, in one shell.
+    const demo = await run(`npx xapi-etl demo --report '${path.join(dataDir, 'report.html')}'`);
+    expect(demo.status, demo.out).toBe(0);
     const r = await run(`${main}\n${examples}`);
     console.log(r.out.slice(-4000));
     expect(r.status, r.out).toBe(0);
