@@ -254,6 +254,9 @@ async function loadBatch(
       ...insertSettings({ batchBytes: batch.reduce((n, o) => n + o.size, 0), files: batch.length, threads }),
       ...(isS3 ? S3_READ_SETTINGS : FILE_READ_SETTINGS),
       ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
+      // Also as log_comment: chDB keeps query ids of its own, and system.processes cuts the query text
+      // after 100,000 characters, which a batch's planned keys and ETags alone can pass.
+      log_comment: loadId,
     },
   });
   const rs = await client.query({

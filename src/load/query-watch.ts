@@ -28,7 +28,10 @@ function literal(marker: string): string {
 
 function matching(marker: string): string {
   const m = literal(marker);
-  return `(query_id = ${m} OR initial_query_id = ${m} OR position(query, ${m}) > 0) AND query_id != queryID()`;
+  return (
+    `(query_id = ${m} OR initial_query_id = ${m} OR Settings['log_comment'] = ${m} OR position(query, ${m}) > 0)` +
+    ' AND query_id != queryID()'
+  );
 }
 
 export interface QueryWatch {
