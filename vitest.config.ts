@@ -7,6 +7,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/load/**'],
     // chDB is one engine per process: every test file runs in its own process, tests in a file in order.
     pool: 'forks',
+    // Fails the run if a test wrote into the work tree (docs/, the root…) instead of a temporary folder.
+    globalSetup: ['test/global-setup.ts'],
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -363,6 +363,22 @@ ENGINE = ReplacingMergeTree(updated_at)
 ORDER BY (bucket, key, etag)
 {{shard_by sipHash64(key)}};
 
+-- Where a stopped `xapi-etl bulk` run carries on. A backfill cut by --time-budget or Ctrl-C records its
+-- continuation under a hash of the request (bucket, prefix, sections, dates, force); running the same
+-- command again resumes there, so a forced backfill finishes instead of starting over. An empty
+-- continuation means the run completed. (The Lambda hands its continuation to the next invocation instead
+-- and never reads this table.)
+CREATE TABLE IF NOT EXISTS bulk_run_cursors {{on_cluster}}
+(
+    request_key    String COMMENT 'sha256 of the normalised request',
+    request        String COMMENT 'the request, as JSON, for people reading the table',
+    continuation   String COMMENT 'the continuation JSON to resume with; empty once the run completed',
+    updated_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY request_key
+{{shard_by sipHash64(request_key)}};
+
 -- ─── Routing: ingest_parsed ─▶ the tables above ──────────────────────────────────────────────────────────
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS statements_mv {{on_cluster}} TO statements AS

@@ -1,23 +1,45 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AppConfig } from './config/env.js';
-import { createEngine, type Engine } from './engine/create-engine.js';
+import { createEngine, type Engine, type EngineOptions } from './engine/create-engine.js';
 import { createS3Client } from './plan/s3-client.js';
+import { type MigrateResult, migrate } from './schema/migrate.js';
 
 /** What every mode needs: configuration, the ClickHouse engine and an S3 client for planning. */
 export interface Runtime {
   config: AppConfig;
   engine: Engine;
   s3: S3Client;
+  /** Set when opening the embedded engine applied migrations (a new or older data directory). */
+  migrated?: MigrateResult;
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: AppConfig): Promise<Runtime> {
-  const engine = await createEngine(config);
+export interface RuntimeOptions extends EngineOptions {
+  /**
+   * The embedded engine is this machine's own: bring its schema up to date on open (default true), so a
+   * new data directory just works. A server is never migrated implicitly (`xapi-etl migrate` does it).
+   */
+  migrateEmbedded?: boolean;
+}
+
+export async function createRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  const engine = await createEngine(config, options);
+  let migrated: MigrateResult | undefined;
+  if (engine.kind === 'embedded' && options.migrateEmbedded !== false) {
+    try {
+      const result = await migrate(engine.client, { target: engine.schema });
+      if (result.applied.length > 0) migrated = result;
+    } catch (error) {
+      await engine.close().catch(() => undefined);
+      throw error;
+    }
+  }
   const s3 = createS3Client(config.s3);
   return {
     config,
     engine,
     s3,
+    ...(migrated ? { migrated } : {}),
     close: async () => {
       s3.destroy();
       await engine.close();

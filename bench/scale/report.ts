@@ -15,7 +15,7 @@ export function renderScale({ result: r, spec }: { result: ScaleResult; spec: Sc
       `refreshed as part of every load; section ${BIG_SECTION} holds ${fmt(base?.big ?? 0)} statements, section ` +
       `${MEASURED_SECTION} (the one timed) ${fmt(base?.measured ?? 0)}. Each query is timed in that warm process: ` +
       `median of ${spec.size.queryReps} runs after one untimed run (the reference: ${spec.size.referenceQueryReps}), ` +
-      'rows received and parsed by the client included; in brackets, the same query `FORMAT Null` (ClickHouse\'s own ' +
+      "rows received and parsed by the client included; in brackets, the same query `FORMAT Null` (ClickHouse's own " +
       'work, without moving the rows). "Reference" is the first version\'s query-time SQL ' +
       '(`test/reference/query-time-analytics.sql`) on the same rows; "maintained" is what users query now.',
     '',

@@ -1,7 +1,9 @@
 import type { BulkModeResult, BulkProgress } from '../modes/bulk.js';
+import { formatRejections } from '../modes/rejections.js';
+import { formatBytes, formatEta, formatRate } from './format-bytes.js';
 
 /** A short human summary of a bulk result (the JSON has every detail). */
-export function formatBulkSummary(r: BulkModeResult): string {
+export function formatBulkSummary(r: BulkModeResult, options: { interrupted?: boolean } = {}): string {
   const lines: string[] = [];
   const range = `${r.start_date ?? 'the beginning'} … ${r.end_date ?? 'today'}`;
   const sections = new Map<string, { files: number; bytes: number; days: number }>();
@@ -13,12 +15,12 @@ export function formatBulkSummary(r: BulkModeResult): string {
     sections.set(d.section_id, s);
   }
   lines.push(
-    `${r.dry_run ? 'plan (dry run, nothing written)' : 'planned'}: ${r.planned.files} files, ${mb(r.planned.bytes)} MB ` +
-      `in s3://${r.bucket}/${r.prefix}, ${range}`,
+    `${r.dry_run ? 'plan (dry run, nothing written)' : 'planned'}: ${r.planned.files} files, ${formatBytes(r.planned.bytes)} ` +
+      `in s3://${r.bucket}/${r.prefix}, ${range}${r.run.invocation > 1 ? ` (resumed: run part ${r.run.invocation})` : ''}`,
   );
   for (const [id, s] of sections) {
     lines.push(
-      `  section ${id.padEnd(12)} ${String(s.files).padStart(7)} files ${mb(s.bytes).padStart(9)} MB over ${s.days} day(s)`,
+      `  section ${id.padEnd(12)} ${String(s.files).padStart(7)} files ${formatBytes(s.bytes).padStart(10)} over ${s.days} day(s)`,
     );
   }
   if (r.dry_run) {
@@ -29,41 +31,46 @@ export function formatBulkSummary(r: BulkModeResult): string {
   lines.push(
     `files: ${r.files_processed} loaded, ${r.files_skipped} skipped, ${r.files_failed} failed; ` +
       `statements: ${r.events_processed} (video ${r.video_events_processed}), rejected: ${r.events_rejected}; ` +
-      `${mb(r.bytes_loaded)} MB read by ClickHouse`,
+      `${formatBytes(r.bytes_loaded)} read by ClickHouse`,
   );
+  const reasons = formatRejections(r.rejected_by_reason ?? {});
+  if (reasons) lines.push(`rejected by reason: ${reasons} (rows in rejected_statements)`);
   for (const f of r.failed_files ?? []) lines.push(`  FAILED ${f.key}: ${f.error}`);
   if (!r.complete && r.continuation) {
     lines.push(
-      `stopped by the time budget after ${r.continuation.after_key}; re-run the same command to finish ` +
-        "(loaded files are skipped), or pass the JSON result's continuation to `xapi-etl invoke`.",
+      `INCOMPLETE: ${options.interrupted ? 'stopped by Ctrl-C' : 'stopped by the time budget'} after ${r.continuation.after_key}; ` +
+        `${r.remaining_files} planned file(s) left. Run the same command again: it resumes there (--force included).`,
     );
   }
   return lines.join('\n');
 }
 
-/** Live progress: one updating line on a terminal, plain lines (at most every 2 s) otherwise. */
-export function bulkProgressReporter(stream: NodeJS.WriteStream = process.stderr): (p: BulkProgress) => void {
+/**
+ * Live progress: one updating line on a terminal, plain lines (at most every `plainEveryMs`) otherwise.
+ * Bytes move within a batch (ClickHouse reports what it has read so far).
+ */
+export function bulkProgressReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  plainEveryMs = 1_000,
+): (p: BulkProgress) => void {
   const started = Date.now();
   let lastPlain = 0;
+  let lastDone = -1;
   return (p) => {
+    const last = p.filesDone >= p.filesTotal;
+    if (last && lastDone === p.filesDone) return; // the end of a batch and of its window: said once
+    lastDone = p.filesDone;
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? p.bytesDone / seconds : 0;
-    const remaining = Math.max(0, p.bytesTotal - p.bytesDone);
-    const eta = rate > 0 ? `${Math.ceil(remaining / rate)} s` : '?';
     const rows = seconds > 0 ? Math.round(p.rowsDone / seconds) : 0;
     const text =
       `files ${p.filesDone}/${p.filesTotal} (${p.filesSkipped} skipped)  rows ${p.rowsDone} (${rows}/s)  ` +
-      `${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB  ${mb(rate)} MB/s  ETA ${eta}`;
-    const last = p.filesDone >= p.filesTotal;
+      `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}  ${formatRate(rate)}  ETA ${formatEta(p.bytesTotal - p.bytesDone, rate)}`;
     if (stream.isTTY) {
       stream.write(`\r\x1b[2K${text}${last ? '\n' : ''}`);
-    } else if (last || Date.now() - lastPlain >= 2000) {
+    } else if (last || Date.now() - lastPlain >= plainEveryMs) {
       lastPlain = Date.now();
       stream.write(`${text}\n`);
     }
   };
-}
-
-function mb(bytes: number): string {
-  return (bytes / 1_048_576).toFixed(1);
 }

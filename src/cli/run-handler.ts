@@ -2,8 +2,8 @@ import { Console } from 'node:console';
 import { loadConfig } from '../config/env.js';
 import type { HandlerDeps, HandlerResult } from '../lambda/create-handler.js';
 import { localContext } from '../lambda/local-context.js';
-import { createRuntime, type Runtime } from '../runtime.js';
-import { reportError } from './run-command.js';
+import type { Runtime } from '../runtime.js';
+import { closeWithin, openRuntime, reportError } from './run-command.js';
 
 /**
  * Runs the Lambda handler in this process, on the configured engine: `invoke`, `bulk` and `health` use
@@ -15,6 +15,9 @@ export interface LocalRunOptions {
   followContinuations?: boolean;
   budget?: HandlerDeps['budget'];
   onBulkProgress?: HandlerDeps['onBulkProgress'];
+  signal?: HandlerDeps['signal'];
+  /** Run on this runtime (the caller closes it); by default one is opened from the environment. */
+  runtime?: Runtime;
 }
 
 export async function runHandlerLocally(
@@ -24,13 +27,13 @@ export async function runHandlerLocally(
   routeLambdaOutputToStderr(options.verbose ?? false);
   // Imported only now: the logger and metrics are created at module scope and read the settings above.
   const { createHandler } = await import('../lambda/create-handler.js');
-  let runtime: Runtime | undefined;
+  let runtime: Runtime | undefined = options.runtime;
   try {
     const config = loadConfig();
     const queue: unknown[] = [payload];
     const handler = createHandler({
       runtime: async () => {
-        runtime ??= await createRuntime(config);
+        runtime ??= await openRuntime();
         return runtime;
       },
       config: () => config,
@@ -39,16 +42,19 @@ export async function runHandlerLocally(
       },
       budget: options.budget,
       onBulkProgress: options.onBulkProgress,
+      signal: options.signal,
     });
     let result: HandlerResult | undefined;
     while (queue.length > 0) result = await handler(queue.shift(), localContext());
+    // Not followed here: the caller resumes it (`bulk` keeps it), nothing was invoked.
+    if (result && options.followContinuations === false) delete result.continuation_invoked;
     if (result && !result.success) process.exitCode = 1;
     return result;
   } catch (error) {
     reportError(error);
     return undefined;
   } finally {
-    await runtime?.close().catch(() => undefined);
+    if (!options.runtime) await closeWithin(runtime);
   }
 }
 
@@ -59,6 +65,6 @@ export async function runHandlerLocally(
  */
 function routeLambdaOutputToStderr(verbose: boolean): void {
   process.env.POWERTOOLS_DEV ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? 'INFO' : 'WARN';
+  process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? 'INFO' : 'ERROR';
   globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 }

@@ -34,7 +34,12 @@ export interface DemoResult {
   wallMs: number;
 }
 
-const BUCKET = 'xapi';
+/**
+ * A bucket name of its own: the ledger knows a file by bucket, key and ETag, and `generate` writes the same
+ * keys and bytes, so with the name `xapi` the demo's files would count as already loaded in README's
+ * "Using it on your data" (which uses bucket `xapi`) after a demo.
+ */
+const BUCKET = 'xapi-demo';
 /** Uploads that arrive while the S3 → Lambda notification is on (each one is a handler invocation). */
 const LIVE_BUNDLES = 2;
 /** Every INSERT has a fixed cost of a few seconds on the embedded engine: few, large batches. */
@@ -73,7 +78,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   });
   const { createHandler } = await import('../lambda/create-handler.js');
   const { localContext } = await import('../lambda/local-context.js');
-  const rt = await createRuntime(config);
+  const rt = await createRuntime(config, { migrateEmbedded: false });
   try {
     const migration = await migrate(rt.engine.client, { target: rt.engine.schema });
     log(`schema at version ${migration.latestVersion} (${migration.applied.length} migrations applied now)`);

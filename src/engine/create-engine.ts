@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import { EngineError, errorMessage, registerSecret } from '../errors.js';
 import type { SchemaTarget } from '../schema/render.js';
@@ -13,19 +13,43 @@ export interface Engine {
   cluster?: string;
   /** Where migrations create the schema: one node, a replicated cluster, or shards. */
   schema: SchemaTarget;
+  /**
+   * A connection for watching or stopping a running query (progress, Ctrl-C, time limits). chDB runs one
+   * query at a time per connection, so the embedded engine opens a second one; a server's client serves
+   * concurrent requests itself.
+   */
+  monitor(): Promise<ClickHouseClient>;
   close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** Told once when the embedded data directory is busy and the wait for it starts. */
+  onEngineWait?: (message: string) => void;
 }
 
 /**
  * The one place that decides which ClickHouse we talk to. Everything downstream uses
  * `engine.client` (@clickhouse/client) and does not care whether it is chDB or a server.
  */
-export async function createEngine(config: AppConfig): Promise<Engine> {
+export async function createEngine(config: AppConfig, options: EngineOptions = {}): Promise<Engine> {
   const { engine: ec, database } = config;
   let client: ClickHouseClient;
+  let monitor: () => Promise<ClickHouseClient>;
+  let closeMonitor = async () => {};
   if (ec.kind === 'embedded') {
     const { openEmbeddedClient } = await import('./embedded-connection.js');
-    client = await openEmbeddedClient(ec.dataDir, ec.lockWaitMs);
+    client = await openEmbeddedClient(ec.dataDir, {
+      lockWaitMs: ec.lockWaitMs,
+      onWait: options.onEngineWait,
+    });
+    let second: Promise<ClickHouseClient> | undefined;
+    monitor = () => {
+      second ??= openEmbeddedClient(ec.dataDir, { lockWaitMs: 0 });
+      return second;
+    };
+    closeMonitor = async () => {
+      if (second) await (await second).close();
+    };
     // chDB ignores the client's `database` option; the session database is set with USE instead.
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     await client.command({ query: `USE ${database}` });
@@ -39,6 +63,9 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
       database,
       request_timeout: ec.requestTimeoutMs,
       application: 'xapi-etl',
+      // Failures come back to us as errors, said once and without the query text: the client's own log
+      // would print each failed query (kilobytes of SQL) on stderr first.
+      log: { level: ClickHouseLogLevel.OFF },
       // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
       // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
       clickhouse_settings: {
@@ -49,7 +76,9 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
         ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
       },
     });
-    await assertReachable(client, ec.url);
+    await assertReachable(client, ec.url, ec.username);
+    const sameClient = client;
+    monitor = async () => sameClient;
   }
   return {
     client,
@@ -57,15 +86,28 @@ export async function createEngine(config: AppConfig): Promise<Engine> {
     database,
     cluster: config.cluster,
     schema: { cluster: config.cluster, sharded: config.sharded },
-    close: () => client.close(),
+    monitor,
+    close: async () => {
+      await closeMonitor().catch(() => undefined);
+      await client.close();
+    },
   };
 }
 
-async function assertReachable(client: ClickHouseClient, url: string): Promise<void> {
-  const result = await client.ping();
-  if (!result.success) {
-    throw new EngineError(`ClickHouse at ${url} is unreachable: ${errorMessage(result.error)}`, {
-      cause: result.error,
-    });
+/**
+ * A query, not just /ping: it checks that the server answers and that it accepts our credentials, so a
+ * wrong password is reported at start, by name, instead of as the first load's failure.
+ */
+async function assertReachable(client: ClickHouseClient, url: string, username: string): Promise<void> {
+  const result = await client.ping({ select: true });
+  if (result.success) return;
+  const text = errorMessage(result.error);
+  if (/AUTHENTICATION_FAILED|Authentication failed|REQUIRED_PASSWORD|\b516\b/.test(text)) {
+    throw new EngineError(
+      `ClickHouse at ${url} refused the credentials of user "${username}" (AUTHENTICATION_FAILED): ` +
+        'check CLICKHOUSE_USERNAME and CLICKHOUSE_PASSWORD (or CLICKHOUSE_PASSWORD_SECRET_ARN)',
+      { retryable: false, cause: result.error },
+    );
   }
+  throw new EngineError(`ClickHouse at ${url} is unreachable: ${text}`, { cause: result.error });
 }

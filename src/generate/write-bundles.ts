@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { endpointOf } from '../plan/s3-client.js';
+import { s3SourceError } from '../plan/s3-errors.js';
 import { type Bundle, bundleBody } from './bundles.js';
 
 export interface WriteSummary {
@@ -47,7 +49,15 @@ export async function writeBundles(
       if (s3Target && s3) {
         const [, bucket, prefix] = s3Target as unknown as [string, string, string];
         const key = prefix ? `${prefix.replace(/\/?$/, '/')}${bundle.key}` : bundle.key;
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+        try {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+        } catch (cause) {
+          throw s3SourceError(`Could not write s3://${bucket}/${key}`, cause, {
+            bucket,
+            key,
+            endpoint: endpointOf(s3),
+          });
+        }
         location = `s3://${bucket}/${key}`;
       } else {
         location = path.join(target, bundle.key);

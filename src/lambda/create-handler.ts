@@ -13,6 +13,7 @@ import { type HealthModeResult, healthWithoutEngine, runHealth } from '../modes/
 import { type ModeCounts, zeroCounts } from '../modes/result.js';
 import { createS3Client } from '../plan/s3-client.js';
 import type { Runtime } from '../runtime.js';
+import { assertSchemaCurrent } from '../schema/schema-state.js';
 import { type DetectedPayload, detectMode, PayloadError } from './detect-mode.js';
 import { logger, publishInvocationMetrics } from './observability.js';
 import { type Invoker, lambdaSelfInvoker } from './self-invoke.js';
@@ -34,6 +35,8 @@ export interface HandlerDeps {
   /** When a bulk invocation must hand over to a continuation; default: the Lambda's remaining time. */
   budget?: (context: Context) => BulkOptions['timeUp'];
   onBulkProgress?: BulkOptions['onProgress'];
+  /** Stops a local run (Ctrl-C in the CLI): between batches, cancelling the one running. */
+  signal?: AbortSignal;
 }
 
 export interface InvalidResult extends ModeCounts {
@@ -144,20 +147,24 @@ export function createHandler(deps: HandlerDeps) {
   ): Promise<ModeResult & Partial<HandlerResult>> {
     if (detected.mode === 'health') return runHealthMode(detected.payload);
     const rt = await deps.runtime();
+    await assertSchemaCurrent(rt.engine.client, rt.config.database);
     if (detected.mode === 'event') {
-      const result = await runEvent(rt, detected.targets);
+      const result = await runEvent(rt, detected.targets, { signal: deps.signal });
       if (detected.source === 'sqs') {
         const retry = new Set(
-          result.files.filter((f) => f.outcome === 'failed' && f.retryable).flatMap((f) => f.messageIds),
+          result.files.filter((f) => f.outcome === 'failed' && f.retryable).flatMap((f) => f.message_ids),
         );
         for (const bad of detected.badMessages) {
-          logger.error('SQS message is not an S3 notification; acknowledged, not retried', { ...bad });
+          logger.error('SQS message is not an S3 notification; acknowledged, not retried', {
+            message_id: bad.messageId,
+            error: bad.error,
+          });
         }
         return {
           ...result,
           success: result.success && detected.badMessages.length === 0,
           ignored_records: detected.ignored,
-          bad_messages: detected.badMessages,
+          bad_messages: detected.badMessages.map((b) => ({ message_id: b.messageId, error: b.error })),
           batchItemFailures: detected.messageIds
             .filter((id) => retry.has(id))
             .map((id) => ({ itemIdentifier: id })),
@@ -169,6 +176,7 @@ export function createHandler(deps: HandlerDeps) {
     const result = await runBulk(rt, detected.payload, {
       timeUp: budget(context),
       onProgress: deps.onBulkProgress,
+      signal: deps.signal,
     });
     if (result.retryable_failure) throw retryableFailure(result.failed_files?.[0]?.error);
     if (result.continuation) {

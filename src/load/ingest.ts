@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.js';
 import { planBatches } from './batches.js';
 import { engineThreads, insertSettings } from './insert-settings.js';
 import { buildInsertSql, FILE_COUNTS_SQL } from './insert-sql.js';
+import { stopQueries, watchQuery } from './query-watch.js';
 import { resolveS3Access } from './s3-access.js';
 import { buildSourceSql } from './source-sql.js';
 
@@ -20,6 +21,8 @@ export interface FileResult extends FileCounts {
   size: number;
   outcome: FileOutcome;
   error?: string;
+  /** The load that read it (rejected_statements and the ledger carry it); absent when skipped. */
+  load_id?: string;
 }
 
 export interface IngestTotals {
@@ -40,6 +43,11 @@ export interface IngestResult {
   totals: IngestTotals;
   /** True when a failure was transient (worth retrying the whole event). */
   retryableFailure: boolean;
+  /**
+   * Planned but not loaded because the run stopped (shouldStop, or the signal): a re-run loads them.
+   * A batch cancelled by the signal is here too (its ledger rows say `failed`, so nothing stays `loading`).
+   */
+  remaining: SourceObject[];
 }
 
 export interface IngestProgress {
@@ -47,9 +55,12 @@ export interface IngestProgress {
   batches: number;
   filesDone: number;
   filesTotal: number;
+  /** Finished batches' bytes, plus what ClickHouse has read so far of the batch running (see inFlight). */
   bytesDone: number;
   bytesTotal: number;
   rowsDone: number;
+  /** The batch being loaded, while it runs (progress moves within a long batch, not only between). */
+  inFlight?: { files: number; bytes: number; bytesRead: number; elapsedMs: number };
 }
 
 export interface IngestOptions {
@@ -58,7 +69,12 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** Asked before each batch; returning true stops (the rest is left for a continuation). */
   shouldStop?: () => boolean;
+  /** Aborting stops the run: the running batch is cancelled, no other starts (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
 }
+
+/** How often a running batch's progress is read (only when someone listens: onProgress). */
+const PROGRESS_INTERVAL_MS = 500;
 
 /**
  * Loads file versions exactly once: drop the versions the ledger knows (unless forced), then one
@@ -92,8 +108,14 @@ export async function ingest(
   let retryableFailure = false;
   const access = todo.some((o) => o.kind === 's3') ? await resolveS3Access(rt.config.s3) : undefined;
 
-  for (const batch of batches) {
-    if (options.shouldStop?.()) break;
+  // The connection that watches and stops a load is opened before the first INSERT, not in its middle.
+  if (batches.length > 0 && (options.onProgress || options.signal)) await rt.engine.monitor();
+  const remaining: SourceObject[] = [];
+  for (const [index, batch] of batches.entries()) {
+    if (options.signal?.aborted || options.shouldStop?.()) {
+      remaining.push(...batches.slice(index).flat());
+      break;
+    }
     const loadId = randomUUID();
     const startedAt = new Date();
     const base = { mode: options.mode, loadId, startedAt };
@@ -101,8 +123,29 @@ export async function ingest(
       client,
       batch.map((object) => ({ ...base, object, status: 'loading' as const })),
     );
+    const batchBytes = batch.reduce((n, o) => n + o.size, 0);
+    const watch = options.onProgress
+      ? watchQuery(
+          rt.engine,
+          loadId,
+          (q) => {
+            const bytesRead = Math.min(q.sourceBytes, batchBytes);
+            options.onProgress?.({
+              ...progress,
+              bytesDone: progress.bytesDone + bytesRead,
+              inFlight: { files: batch.length, bytes: batchBytes, bytesRead, elapsedMs: q.elapsedMs },
+            });
+          },
+          PROGRESS_INTERVAL_MS,
+        )
+      : undefined;
+    const cancel = () => void stopQueries(rt.engine, loadId);
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    let cancelled = false;
     try {
       const counts = await loadBatch(rt, batch, loadId, options.mode, access);
+      // The bytes read are all read: the refresh's queries (they name the load too) must not report 0.
+      await watch?.stop();
       // The analytics include this load before anyone is told it is loaded.
       await refreshAnalytics(client, [loadId], rt.engine.schema);
       const finishedAt = new Date();
@@ -110,7 +153,7 @@ export async function ingest(
         const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
         // Bytes but no lines read at the planned ETag: the object changed between planning and loading.
         const superseded = c.lines === 0 && object.size > 0;
-        results.push({ ...object, ...c, outcome: superseded ? 'superseded' : 'loaded' });
+        results.push({ ...object, ...c, outcome: superseded ? 'superseded' : 'loaded', load_id: loadId });
         return {
           ...base,
           object,
@@ -122,11 +165,15 @@ export async function ingest(
       });
       await recordFiles(client, writes);
     } catch (cause) {
+      const interrupted = options.signal?.aborted === true;
       const error = cause instanceof XapiEtlError ? cause : new EngineError(errorMessage(cause), { cause });
-      retryableFailure ||= error.retryable;
-      const message = errorMessage(error);
-      for (const object of batch)
-        results.push({ ...object, ...zeroCounts(), outcome: 'failed', error: message });
+      retryableFailure ||= error.retryable && !interrupted;
+      const message = interrupted ? INTERRUPTED : errorMessage(error);
+      cancelled = interrupted;
+      if (!interrupted) {
+        for (const object of batch)
+          results.push({ ...object, ...zeroCounts(), outcome: 'failed', error: message, load_id: loadId });
+      }
       await recordFiles(
         client,
         batch.map((object) => ({
@@ -139,6 +186,13 @@ export async function ingest(
       ).catch(() => {
         // The engine is down: the ledger row stays `loading` and is reported as stuck by the health check.
       });
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
+      await watch?.stop();
+    }
+    if (cancelled) {
+      remaining.push(...batch);
+      continue; // the check at the top stops the run and counts the batches left
     }
     progress.batch += 1;
     progress.filesDone += batch.length;
@@ -146,8 +200,11 @@ export async function ingest(
     progress.rowsDone = results.reduce((n, r) => n + r.lines, 0);
     options.onProgress?.({ ...progress });
   }
-  return { files: results, totals: totalsOf(results), retryableFailure };
+  return { files: results, totals: totalsOf(results), retryableFailure, remaining };
 }
+
+/** The ledger's word for a batch cancelled by the user: `failed`, so that a re-run loads it again. */
+const INTERRUPTED = 'interrupted before it finished (Ctrl-C); a re-run loads it';
 
 /**
  * ClickHouse retries an S3 request answering 5xx up to s3_retry_attempts times (500 by default on
@@ -158,6 +215,8 @@ export async function ingest(
  * every file of its batch (it is then marked superseded). test/reliability/faults.test.ts shows each.
  */
 const S3_READ_SETTINGS = { s3_retry_attempts: '6', s3_ignore_file_doesnt_exist: 1 };
+/** Plain reads (not mmap) of local files, so that ClickHouse counts their bytes as it goes (progress). */
+const FILE_READ_SETTINGS = { storage_file_read_method: 'read' as const };
 
 async function loadBatch(
   rt: Runtime,
@@ -181,6 +240,8 @@ async function loadBatch(
   const source = buildSourceSql(batch, { s3: rt.config.s3, access, cluster });
   const threads = await engineThreads(client, rt.config.insertThreads);
   await client.command({
+    // The load id names the query, so that its progress can be read and it can be stopped (query-watch.ts).
+    query_id: loadId,
     query: buildInsertSql(source, rt.config.validation),
     query_params: {
       ...source.params,
@@ -197,10 +258,13 @@ async function loadBatch(
     },
     clickhouse_settings: {
       ...insertSettings({ batchBytes: batch.reduce((n, o) => n + o.size, 0), files: batch.length, threads }),
-      ...(isS3 ? S3_READ_SETTINGS : {}),
+      ...(isS3 ? S3_READ_SETTINGS : FILE_READ_SETTINGS),
       ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
       // Rows routed to their shard by section must be there before the analytics refresh reads them.
       ...(rt.engine.schema.sharded ? { distributed_foreground_insert: 1 } : {}),
+      // Also as log_comment: chDB keeps query ids of its own, and system.processes cuts the query text
+      // after 100,000 characters, which a batch's planned keys and ETags alone can pass.
+      log_comment: loadId,
     },
   });
   const rs = await client.query({

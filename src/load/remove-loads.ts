@@ -8,7 +8,12 @@ import type { SchemaTarget } from '../schema/render.js';
  * replica when it returns), limited to the files' sections: the primary key and the partition (a bucket of
  * sections) bound what each one reads.
  */
-export const TABLES_WITH_LOAD_ROWS = ['statements', 'video_events', 'voided_statements', 'rejected_statements'];
+export const TABLES_WITH_LOAD_ROWS = [
+  'statements',
+  'video_events',
+  'voided_statements',
+  'rejected_statements',
+];
 
 export async function removeLoads(
   client: ClickHouseClient,

@@ -6,6 +6,7 @@ import { type IngestResult, ingest, totalsOf } from '../load/ingest.js';
 import { type BulkPlan, planBulk, type SectionDay } from '../plan/bulk-plan.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { Runtime } from '../runtime.js';
+import { type RejectionCounts, rejectionsByReason } from './rejections.js';
 import { countsOf, type ModeResultBase, zeroCounts } from './result.js';
 
 /**
@@ -32,6 +33,8 @@ export interface BulkOptions {
   /** Asked before every batch but the first of an invocation: true stops and returns a continuation. */
   timeUp?: (stats: BudgetStats) => boolean;
   onProgress?: (p: BulkProgress) => void;
+  /** Aborting stops between batches and cancels the running one; the result carries a continuation. */
+  signal?: AbortSignal;
 }
 
 export type RunTotals = Continuation['totals'];
@@ -46,6 +49,8 @@ export interface BulkModeResult extends ModeResultBase {
   start_date: string | null;
   end_date: string | null;
   force_reprocess: boolean;
+  /** Planned files this invocation did not load because it stopped (time budget, or interrupted). */
+  remaining_files: number;
   /** What this invocation planned (after the continuation cursor, if any). */
   planned: { files: number; bytes: number; already_loaded?: number; by_section_day: SectionDay[] };
   bytes_loaded: number;
@@ -53,6 +58,8 @@ export interface BulkModeResult extends ModeResultBase {
   run: { run_id: string; invocation: number; started_at: string; totals: RunTotals };
   continuation?: Continuation;
   failed_files?: { key: string; error: string }[];
+  /** Rejected lines by reason code, when any line was rejected. */
+  rejected_by_reason?: RejectionCounts;
   retryable_failure: boolean;
 }
 
@@ -102,6 +109,7 @@ export async function runBulk(
       ...zeroCounts(),
       complete: true,
       planned: { ...planned, already_loaded: already },
+      remaining_files: 0,
       bytes_loaded: 0,
       run: { ...run, totals: prior?.totals ?? emptyTotals() },
       retryable_failure: false,
@@ -117,12 +125,21 @@ export async function runBulk(
     success: failed.length === 0,
     ...counts,
     complete: loaded.stoppedAfterKey === undefined,
+    remaining_files: plan.files - loaded.files.length,
     planned,
     bytes_loaded: loaded.totals.bytes,
     run: { ...run, totals },
     retryable_failure: loaded.retryableFailure,
     ...(failed.length > 0
       ? { failed_files: failed.slice(0, 20).map((f) => ({ key: f.key, error: f.error ?? '' })) }
+      : {}),
+    ...(counts.events_rejected > 0
+      ? {
+          rejected_by_reason: await rejectionsByReason(
+            rt.engine.client,
+            loaded.files.map((f) => f.load_id),
+          ),
+        }
       : {}),
   };
   if (loaded.stoppedAfterKey !== undefined) {
@@ -153,7 +170,7 @@ async function loadInWindows(
   force: boolean,
   options: BulkOptions,
 ): Promise<WindowedResult> {
-  const all: Omit<IngestResult, 'totals'> = { files: [], retryableFailure: false };
+  const all: Omit<IngestResult, 'totals'> = { files: [], retryableFailure: false, remaining: [] };
   const progress: BulkProgress = {
     filesDone: 0,
     filesTotal: plan.files,
@@ -170,6 +187,7 @@ async function loadInWindows(
       mode: 'bulk',
       force,
       shouldStop: budget.shouldStop,
+      signal: options.signal,
       onProgress: (p) => {
         const skipped = window.length - p.filesTotal;
         options.onProgress?.({

@@ -4,6 +4,7 @@ import { isBundleKey, parseKey } from '../plan/key-layout.js';
 import { headObject } from '../plan/s3-objects.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { Runtime } from '../runtime.js';
+import { type RejectionCounts, rejectionsByReason } from './rejections.js';
 import { countsOf, type ModeResultBase, singleSection, zeroCounts } from './result.js';
 
 /** One object an event names (keys already URL-decoded). */
@@ -28,7 +29,8 @@ export interface EventFileResult {
   error?: string;
   /** A failure worth retrying (S3 or ClickHouse unreachable); a missing object is not. */
   retryable?: boolean;
-  messageIds: string[];
+  /** The SQS messages that named this object (for the partial batch response). */
+  message_ids: string[];
 }
 
 export interface EventModeResult extends ModeResultBase {
@@ -39,7 +41,9 @@ export interface EventModeResult extends ModeResultBase {
   /** Records that were not uploads (ObjectRemoved, S3's test event). */
   ignored_records?: number;
   /** SQS messages that carried no usable notification (acknowledged, reported). */
-  bad_messages?: { messageId: string; error: string }[];
+  bad_messages?: { message_id: string; error: string }[];
+  /** Rejected lines by reason code, when any line was rejected. */
+  rejected_by_reason?: RejectionCounts;
 }
 
 const HEAD_CONCURRENCY = 8;
@@ -51,7 +55,7 @@ const HEAD_CONCURRENCY = 8;
 export async function runEvent(
   rt: Runtime,
   targets: EventTarget[],
-  options: { force?: boolean } = {},
+  options: { force?: boolean; signal?: AbortSignal } = {},
 ): Promise<EventModeResult> {
   const files = new Map<string, EventFileResult>();
   const toHead: { id: string; target: EventTarget }[] = [];
@@ -59,7 +63,7 @@ export async function runEvent(
     const id = `${t.bucket}\u0000${t.key}`;
     const known = files.get(id);
     if (known) {
-      if (t.messageId) known.messageIds.push(t.messageId);
+      if (t.messageId) known.message_ids.push(t.messageId);
       continue;
     }
     const file: EventFileResult = {
@@ -67,7 +71,7 @@ export async function runEvent(
       key: t.key,
       outcome: 'ignored',
       ...fileZero(),
-      messageIds: t.messageId ? [t.messageId] : [],
+      message_ids: t.messageId ? [t.messageId] : [],
     };
     files.set(id, file);
     if (!isBundleKey(t.key) && !(t.alternateKeys ?? []).some(isBundleKey)) {
@@ -94,7 +98,7 @@ export async function runEvent(
     }
   });
 
-  const loaded = await ingest(rt, objects, { mode: 'event', force: options.force });
+  const loaded = await ingest(rt, objects, { mode: 'event', force: options.force, signal: options.signal });
   const byKey = new Map([...files.values()].map((f) => [`${f.bucket}\u0000${f.key}`, f]));
   for (const r of loaded.files) {
     const file = byKey.get(`${r.bucket}\u0000${r.key}`);
@@ -110,10 +114,16 @@ export async function runEvent(
     });
   }
 
+  for (const r of loaded.remaining) {
+    const file = byKey.get(`${r.bucket}\u0000${r.key}`);
+    if (file)
+      Object.assign(file, { outcome: 'failed', error: 'interrupted before it was loaded', retryable: true });
+  }
+
   const list = [...files.values()];
   const counts = { ...zeroCounts(), ...countsOf(loaded.totals) };
   counts.files_skipped += list.filter((f) => f.outcome === 'ignored').length;
-  counts.files_failed += headFailures;
+  counts.files_failed += headFailures + loaded.remaining.length;
   return {
     success: counts.files_failed === 0,
     processing_mode: 'event',
@@ -121,6 +131,14 @@ export async function runEvent(
     ...counts,
     files: list,
     retryable_failure: list.some((f) => f.outcome === 'failed' && f.retryable === true),
+    ...(counts.events_rejected > 0
+      ? {
+          rejected_by_reason: await rejectionsByReason(
+            rt.engine.client,
+            loaded.files.map((f) => f.load_id),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -1,10 +1,15 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import type { Engine } from '../engine/create-engine.js';
 import { errorMessage } from '../errors.js';
+import { stopQueries } from '../load/query-watch.js';
 import { resolveS3Access } from '../load/s3-access.js';
 import { buildSourceSql } from '../load/source-sql.js';
 import { isBundleKey } from '../plan/key-layout.js';
+import { endpointOf } from '../plan/s3-client.js';
+import { describeS3Failure } from '../plan/s3-errors.js';
 import { type SourceObject, stripEtagQuotes } from '../plan/source-object.js';
 import { appliedMigrations } from '../schema/migrate.js';
 import { readMigrationFiles } from '../schema/migration-files.js';
@@ -45,24 +50,48 @@ export interface HealthOptions {
   /** `loading` rows older than this are stuck (a Lambda runs at most 15 minutes). */
   stuckAfterMinutes?: number;
   prefix?: string;
+  /** Overall limit (default HEALTH_TIME_LIMIT_MS). */
+  timeLimitMs?: number;
 }
 
-const CHECK_TIMEOUT_MS = 20_000;
+/** The whole check ends within this (the CLI exits by then even if a request is still hanging). */
+export const HEALTH_TIME_LIMIT_MS = 30_000;
+/** One check may take at most this long. */
+const CHECK_TIMEOUT_MS = 10_000;
 const PROBE_FOLDER = '__xapi_etl_health_probe__/';
+/**
+ * The s3() probe must fail fast when S3 is down: ClickHouse retries a refused connection up to
+ * s3_retry_attempts times (500 on 26.x), minutes in all, and max_execution_time does not stop that.
+ * Measured on chDB 26.7 against an endpoint that never answers: 1 s with no retry, 13 s with one.
+ */
+const PROBE_S3_SETTINGS: ClickHouseSettings = {
+  s3_retry_attempts: '0',
+  s3_connect_timeout_ms: '3000',
+  s3_request_timeout_ms: '5000',
+  s3_throw_on_zero_files_match: 0,
+};
 
 export async function runHealth(parts: HealthParts, options: HealthOptions = {}): Promise<HealthModeResult> {
   const bucket = options.bucket ?? parts.config.s3.bucket;
   const prefix = options.prefix ?? 'section/';
   const engine = parts.engine;
+  const deadline = Date.now() + (options.timeLimitMs ?? HEALTH_TIME_LIMIT_MS);
+  /** A check that runs a query on the engine (stopped if it runs out of time), or one that does not. */
+  const check = <T extends HealthCheck>(fn: (marker: string) => Promise<T>) => bounded(fn, engine, deadline);
+  const checkOutside = <T extends HealthCheck>(fn: () => Promise<T>) => bounded(fn, undefined, deadline);
   const engineDown: HealthCheck = {
     ok: false,
     error: `skipped: ClickHouse is not reachable`,
   };
 
+  // The engine's own checks first: they never wait on S3.
   const clickhouse = engine
-    ? await check(async () => {
+    ? await check(async (marker) => {
         const t0 = performance.now();
-        const rs = await engine.client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+        const rs = await engine.client.query({
+          query: `SELECT version() AS version /* ${marker} */`,
+          format: 'JSONEachRow',
+        });
         const [row] = await rs.json<{ version: string }>();
         return {
           ok: true,
@@ -74,19 +103,21 @@ export async function runHealth(parts: HealthParts, options: HealthOptions = {})
     : { ok: false, error: `unreachable: ${errorMessage(parts.engineError)}` };
 
   const schema = engine && clickhouse.ok ? await check(() => schemaCheck(engine)) : engineDown;
+  const ledger =
+    engine && clickhouse.ok
+      ? await check((marker) => ledgerCheck(engine, options.stuckAfterMinutes ?? 30, marker))
+      : engineDown;
   const s3FromLambda: HealthCheck & { sample?: SourceObject } = bucket
-    ? await check(() => lambdaS3Check(parts.s3, bucket, prefix))
+    ? await checkOutside(() => lambdaS3Check(parts.s3, bucket, prefix))
     : { ok: false, error: 'no bucket: set S3_XAPI_BUCKET_NAME (or pass s3_bucket)' };
   const s3FromClickHouse =
     engine && clickhouse.ok && bucket
-      ? await check(() => clickhouseS3Check(parts.config, engine, bucket, prefix, s3FromLambda.sample))
+      ? await check((marker) =>
+          clickhouseS3Check(parts.config, engine, bucket, prefix, s3FromLambda.sample, marker),
+        )
       : bucket
         ? engineDown
         : { ok: false, error: 'no bucket' };
-  const ledger =
-    engine && clickhouse.ok
-      ? await check(() => ledgerCheck(engine, options.stuckAfterMinutes ?? 30))
-      : engineDown;
 
   const { sample, ...s3Lambda } = s3FromLambda;
   const checks: HealthModeResult['checks'] = {
@@ -151,7 +182,12 @@ async function lambdaS3Check(
   prefix: string,
 ): Promise<HealthCheck & { sample?: SourceObject }> {
   const t0 = performance.now();
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 50 }));
+  let out: ListObjectsV2CommandOutput;
+  try {
+    out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 50 }));
+  } catch (cause) {
+    throw new Error(describeS3Failure(cause, { bucket, key: prefix, endpoint: endpointOf(s3) }).reason);
+  }
   const first = (out.Contents ?? []).find((o) => o.Key && isBundleKey(o.Key));
   return {
     ok: true,
@@ -183,6 +219,7 @@ async function clickhouseS3Check(
   bucket: string,
   prefix: string,
   sample: SourceObject | undefined,
+  marker: string,
 ): Promise<HealthCheck> {
   const access = await resolveS3Access(config.s3);
   const probe = sample
@@ -192,10 +229,10 @@ async function clickhouseS3Check(
   const source = buildSourceSql(probe, { s3: config.s3, access });
   const t0 = performance.now();
   const rs = await engine.client.query({
-    query: `SELECT count() AS lines FROM (SELECT line FROM (${source.sql}) LIMIT 1)`,
+    query: `SELECT count() AS lines FROM (SELECT line FROM (${source.sql}) LIMIT 1) /* ${marker} */`,
     query_params: source.params,
     format: 'JSONEachRow',
-    clickhouse_settings: { s3_throw_on_zero_files_match: 0 },
+    clickhouse_settings: PROBE_S3_SETTINGS,
   });
   const [row] = await rs.json<{ lines: number | string }>();
   return {
@@ -207,13 +244,13 @@ async function clickhouseS3Check(
   };
 }
 
-async function ledgerCheck(engine: Engine, stuckAfterMinutes: number): Promise<HealthCheck> {
+async function ledgerCheck(engine: Engine, stuckAfterMinutes: number, marker: string): Promise<HealthCheck> {
   const rs = await engine.client.query({
     query: `SELECT toString(status) AS status, count() AS files, groupArray(10)(key) AS sample
             FROM ingested_files FINAL
             WHERE status = 'failed'
                OR (status = 'loading' AND started_at < now64(3) - toIntervalMinute({stuck:UInt32}))
-            GROUP BY status`,
+            GROUP BY status /* ${marker} */`,
     query_params: { stuck: stuckAfterMinutes },
     format: 'JSONEachRow',
   });
@@ -241,19 +278,27 @@ async function ledgerCheck(engine: Engine, stuckAfterMinutes: number): Promise<H
   };
 }
 
-async function check<T extends HealthCheck>(fn: () => Promise<T>): Promise<T | HealthCheck> {
+/**
+ * Runs one check within its time (and what is left of the whole check's). A check that runs out of
+ * time is reported as such, and its query is stopped so that the connection is free for the next one.
+ */
+async function bounded<T extends HealthCheck>(
+  fn: (marker: string) => Promise<T>,
+  engine: Engine | undefined,
+  deadline: number,
+): Promise<T | HealthCheck> {
+  const marker = `xapi-etl health ${randomUUID()}`;
+  const limit = Math.max(0, Math.min(CHECK_TIMEOUT_MS, deadline - Date.now()));
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      fn(),
+      fn(marker),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS / 1000} s`)),
-          CHECK_TIMEOUT_MS,
-        );
+        timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(limit / 1000)} s`)), limit);
       }),
     ]);
   } catch (error) {
+    if (engine && /no answer within/.test(String(error))) void stopQueries(engine, marker);
     return { ok: false, error: errorMessage(error) };
   } finally {
     clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { SourceError } from '../errors.js';
+import { endpointOf } from './s3-client.js';
+import { s3SourceError } from './s3-errors.js';
 
 /**
  * The "folders" directly under a prefix (S3 common prefixes with delimiter "/"), e.g. section ids.
@@ -38,11 +39,11 @@ async function list(
   try {
     return await s3.send(new ListObjectsV2Command(input));
   } catch (cause) {
-    throw new SourceError(
-      `Could not list s3://${input.Bucket}/${input.Prefix ?? ''}: ${(cause as Error).name}`,
-      {
-        cause,
-      },
-    );
+    const bucket = input.Bucket ?? '';
+    throw s3SourceError(`Could not list s3://${bucket}/${input.Prefix ?? ''}`, cause, {
+      bucket,
+      key: input.Prefix,
+      endpoint: endpointOf(s3),
+    });
   }
 }

@@ -12,7 +12,9 @@ export type FaultAction =
   /** Forward, but hold the response this long first. */
   | { kind: 'delay'; ms: number }
   /** Forward, send the headers and the first `bytes` of the body, then destroy the socket. */
-  | { kind: 'cut'; bytes: number };
+  | { kind: 'cut'; bytes: number }
+  /** Forward the body at about this many bytes a second (a slow network: a long load of little data). */
+  | { kind: 'throttle'; bytesPerSecond: number };
 
 export interface FaultRule {
   /** Which requests the rule applies to (default: all). */
@@ -86,6 +88,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       (up) => {
         const send = () => {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          if (action?.kind === 'throttle') {
+            throttle(up, res, action.bytesPerSecond);
+            return;
+          }
           if (action?.kind !== 'cut') {
             up.pipe(res);
             return;
@@ -125,6 +131,30 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes `from` to `to` in slices of 1/20 s worth of bytes, pausing between them. */
+function throttle(from: http.IncomingMessage, to: http.ServerResponse, bytesPerSecond: number): void {
+  const slice = Math.max(1024, Math.floor(bytesPerSecond / 20));
+  from.on('data', (chunk: Buffer) => {
+    from.pause();
+    let at = 0;
+    const next = () => {
+      if (at >= chunk.length || to.destroyed) {
+        from.resume();
+        return;
+      }
+      to.write(chunk.subarray(at, at + slice));
+      at += slice;
+      setTimeout(next, 50);
+    };
+    next();
+  });
+  from.on('end', () => {
+    // The last slices may still be pending: end after them.
+    const finish = () => (from.isPaused() ? setTimeout(finish, 20) : to.end());
+    finish();
+  });
 }
 
 /** Matches GET requests for object data (ClickHouse's reads), not HEAD or bucket listings. */

@@ -17,8 +17,23 @@ export interface Harness {
   database: string;
   env: Record<string, string>;
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * A world of its own for one test: a new migrated database (so its own ledger) and, if asked, a new
+   * empty bucket, on the same engine and S3 server. Tests that use it depend on no other test.
+   */
+  isolated(options?: { bucket?: boolean; migrate?: boolean }): Promise<Isolated>;
   close(): Promise<void>;
 }
+
+export interface Isolated {
+  rt: Runtime;
+  bucket: string;
+  database: string;
+  env: Record<string, string>;
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+}
+
+let isolatedCount = 0;
 
 /** A real s3rver on a free loopback port, and a fresh database in the embedded engine, migrated. */
 export async function startHarness(
@@ -35,23 +50,45 @@ export async function startHarness(
     S3_XAPI_BUCKET_NAME: bucket,
     ...options.env,
   };
-  const rt = await createRuntime(loadConfig({ ...process.env, ...env }));
+  const rt = await createRuntime(loadConfig({ ...process.env, ...env }), { migrateEmbedded: false });
   if (options.migrate !== false) await migrate(rt.engine.client);
+  const worlds: Isolated[] = [];
   return {
     s3,
     rt,
     bucket,
     database,
     env,
-    async query(sql, params) {
-      const rs = await rt.engine.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-      return rs.json();
+    query: queryOn(rt),
+    async isolated(o = {}) {
+      const own = `test_${randomBytes(6).toString('hex')}`;
+      const ownBucket = o.bucket ? `isolated-${++isolatedCount}-${randomBytes(3).toString('hex')}` : bucket;
+      if (o.bucket) await s3.createBucket(ownBucket);
+      const ownEnv = { ...env, CLICKHOUSE_DATABASE: own, S3_XAPI_BUCKET_NAME: ownBucket };
+      const ownRt = await createRuntime(loadConfig({ ...process.env, ...ownEnv }), {
+        migrateEmbedded: false,
+      });
+      if (o.migrate !== false) await migrate(ownRt.engine.client);
+      const world = { rt: ownRt, bucket: ownBucket, database: own, env: ownEnv, query: queryOn(ownRt) };
+      worlds.push(world);
+      return world;
     },
     async close() {
+      for (const w of worlds) {
+        await w.rt.engine.client.command({ query: `DROP DATABASE IF EXISTS ${w.database}` });
+        await w.rt.close();
+      }
       await rt.engine.client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
       await rt.close();
       await s3.close();
     },
+  };
+}
+
+function queryOn(rt: Runtime) {
+  return async <T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]> => {
+    const rs = await rt.engine.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    return rs.json<T>();
   };
 }
 

@@ -32,7 +32,10 @@ describe('ingestion core (chDB + s3rver)', () => {
 
     const forced = await ingest(h.rt, [object], { mode: 'event', force: true });
     expect(forced.totals.events_processed).toBe(1059);
-    const [row] = await h.query<{ n: string }>('SELECT count() AS n FROM statements FINAL');
+    const [row] = await h.query<{ n: string }>(
+      'SELECT count() AS n FROM statements FINAL WHERE source_key = {key:String}',
+      { key },
+    );
     expect(Number(row?.n)).toBe(1059);
     const [ledger] = await h.query<{ status: string; statements: string }>(
       'SELECT status, statements FROM ingested_files FINAL WHERE key = {key:String}',

@@ -49,7 +49,7 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
     expect(result).toMatchObject({
       success: true,
       processing_mode: 'event',
-      section_id: '123',
+      section_id: '101',
       events_processed: 4,
       video_events_processed: 4,
       events_rejected: 1,
@@ -79,7 +79,7 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
     );
     expect(emf).toMatchObject({
       processing_mode: 'event',
-      section_id: '123',
+      section_id: '101',
       events_processed: 4,
       video_events_processed: 4,
       events_rejected: 1,
@@ -94,7 +94,7 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
       service: 'xapi-etl-processor',
       function_request_id: context.awsRequestId,
       processing_mode: 'event',
-      section_id: '123',
+      section_id: '101',
       events_processed: 4,
       files_processed: 1,
       objects: [{ bucket: 'xapi', key: payload.key, outcome: 'loaded' }],
@@ -147,13 +147,14 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
       success: true,
       events_processed: 2,
       files_processed: 1,
-      section_id: '123',
+      section_id: '104',
     });
   });
 
   it('SQS-wrapped notifications: partial batch response, bad messages acknowledged and reported', async () => {
     const payload = example('event-sqs.json');
-    const goodKey = 'section/789/video/2024-01-04T09-00-00.000Z_bundle.jsonl';
+    const goodKey = JSON.parse(payload.Records[0].body).Records[0].s3.object.key;
+    expect(goodKey).toBe('section/101/video/2024-03-05T20-42-20.597Z_bundle.jsonl');
     await h.s3.put(h.bucket, goodKey, makeBundle(3));
     const missing = {
       eventSource: 'aws:sqs',
@@ -163,7 +164,7 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
           {
             eventSource: 'aws:s3',
             eventName: 'ObjectCreated:Put',
-            s3: { bucket: { name: h.bucket }, object: { key: 'section/789/video/deleted+since.jsonl' } },
+            s3: { bucket: { name: h.bucket }, object: { key: 'section/101/video/deleted+since.jsonl' } },
           },
         ],
       }),
@@ -179,9 +180,9 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
       ignored_records: 1,
       // Neither a missing object nor a garbage message gets better on retry: nothing is redelivered.
       batchItemFailures: [],
-      bad_messages: [{ messageId: 'msg-garbage', error: 'message body is not JSON' }],
+      bad_messages: [{ message_id: 'msg-garbage', error: 'message body is not JSON' }],
     });
-    expect(out.logs().some((l) => l.level === 'ERROR' && l.messageId === 'msg-garbage')).toBe(true);
+    expect(out.logs().some((l) => l.level === 'ERROR' && l.message_id === 'msg-garbage')).toBe(true);
     expect(out.emf()[0]).toMatchObject({ success: 0, files_processed: 1 });
   });
 

@@ -14,13 +14,18 @@ import { type Harness, startHarness } from '../helpers/harness.js';
 describe('Lambda handler, health check (chDB + s3rver)', () => {
   let h: Harness;
   let out: CapturedOutput;
-  let handler: ReturnType<typeof createHandler>;
-  const health = async (payload: Record<string, unknown> = {}) =>
-    (await handler({ health_check: true, ...payload }, localContext())) as unknown as HealthModeResult;
+
+  /** Each test checks a database and a bucket of its own: what one test breaks, no other one sees. */
+  async function world() {
+    const w = await h.isolated({ bucket: true });
+    const handler = createHandler({ runtime: async () => w.rt });
+    const health = async (payload: Record<string, unknown> = {}) =>
+      (await handler({ health_check: true, ...payload }, localContext())) as unknown as HealthModeResult;
+    return { ...w, health };
+  }
 
   beforeAll(async () => {
     h = await startHarness();
-    handler = createHandler({ runtime: async () => h.rt });
     out = captureOutput();
   });
   afterAll(async () => {
@@ -29,6 +34,7 @@ describe('Lambda handler, health check (chDB + s3rver)', () => {
   });
 
   it('healthy on an empty bucket: ClickHouse version and latency, schema current, S3 from both sides', async () => {
+    const { health, bucket } = await world();
     const r = await health();
     expect(r.reasons).toEqual([]);
     expect(r).toMatchObject({ success: true, processing_mode: 'health' });
@@ -37,20 +43,22 @@ describe('Lambda handler, health check (chDB + s3rver)', () => {
     expect(typeof r.checks.clickhouse.latency_ms).toBe('number');
     const latest = readMigrationFiles().at(-1)?.version;
     expect(r.checks.schema).toMatchObject({ ok: true, applied_version: latest, latest_version: latest });
-    expect(r.checks.s3_from_lambda).toMatchObject({ ok: true, bucket: 'xapi' });
+    expect(r.checks.s3_from_lambda).toMatchObject({ ok: true, bucket });
     expect(r.checks.s3_from_clickhouse).toMatchObject({ ok: true, lines_read: 0 });
     expect(out.emf().at(-1)).toMatchObject({ processing_mode: 'health', success: 1 });
   });
 
   it('with a bundle in the bucket, ClickHouse reads its first line through s3()', async () => {
+    const { health, bucket } = await world();
     const key = 'section/9/video/2024-01-01T00-00-00.000Z_bundle.jsonl';
-    await h.s3.put(h.bucket, key, makeBundle(3));
+    await h.s3.put(bucket, key, makeBundle(3));
     const r = await health();
     expect(r.success).toBe(true);
     expect(r.checks.s3_from_clickhouse).toMatchObject({ ok: true, key, lines_read: 1 });
   });
 
   it('a bucket that does not exist fails both S3 checks, with reasons', async () => {
+    const { health } = await world();
     const r = await health({ s3_bucket: 'no-such-bucket-here' });
     expect(r.success).toBe(false);
     expect(r.checks.s3_from_lambda.ok).toBe(false);
@@ -60,15 +68,16 @@ describe('Lambda handler, health check (chDB + s3rver)', () => {
   });
 
   it('failed and stuck files in the ledger are reported', async () => {
+    const { health, bucket, rt } = await world();
     const object = {
       kind: 's3' as const,
-      bucket: h.bucket,
+      bucket,
       key: 'section/9/quiz/broken.jsonl',
       etag: 'e1',
       size: 10,
     };
     const stuck = { ...object, key: 'section/9/quiz/stuck.jsonl' };
-    await recordFiles(h.rt.engine.client, [
+    await recordFiles(rt.engine.client, [
       {
         object,
         status: 'failed',
@@ -100,7 +109,8 @@ describe('Lambda handler, health check (chDB + s3rver)', () => {
   });
 
   it('a schema behind the latest migration is reported', async () => {
-    await h.rt.engine.client.command({ query: 'TRUNCATE TABLE schema_migrations' });
+    const { health, rt } = await world();
+    await rt.engine.client.command({ query: 'TRUNCATE TABLE schema_migrations' });
     const r = await health();
     expect(r.checks.schema).toMatchObject({ ok: false, applied_version: 0 });
     expect(String(r.checks.schema.error)).toContain('xapi-etl migrate');

@@ -6,23 +6,25 @@ import { type Harness, startHarness } from '../helpers/harness.js';
 
 describe('schema migrations', () => {
   let h: Harness;
+  // Each test has a database of its own (a new one, or one already migrated).
   beforeAll(async () => {
     h = await startHarness({ migrate: false });
   });
   afterAll(async () => h?.close());
 
   it('applies every migration once, records checksums, and is a no-op the second time', async () => {
+    const w = await h.isolated({ migrate: false });
     const files = readMigrationFiles();
-    const first = await migrate(h.rt.engine.client);
+    const first = await migrate(w.rt.engine.client);
     expect(first.applied.map((m) => m.version)).toEqual(files.map((f) => f.version));
-    const second = await migrate(h.rt.engine.client);
+    const second = await migrate(w.rt.engine.client);
     expect(second.applied).toEqual([]);
     expect(second.alreadyApplied).toBe(files.length);
-    const rows = await h.query<{ version: number; checksum: string }>(
+    const rows = await w.query<{ version: number; checksum: string }>(
       'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version',
     );
     expect(rows.map((r) => r.checksum)).toEqual(files.map((f) => f.checksum));
-    const tables = await h.query<{ name: string }>(
+    const tables = await w.query<{ name: string }>(
       'SELECT name FROM system.tables WHERE database = currentDatabase()',
     );
     expect(tables.map((t) => t.name)).toEqual(
@@ -39,30 +41,32 @@ describe('schema migrations', () => {
   });
 
   it('refuses to run when an applied migration file was edited', async () => {
+    const w = await h.isolated();
     const files = readMigrationFiles();
     const edited = files.map((f, i) => (i === 0 ? { ...f, sql: `${f.sql}\n-- edit`, checksum: 'f00d' } : f));
-    await expect(migrate(h.rt.engine.client, { migrations: edited })).rejects.toThrow(MigrationError);
-    await expect(migrate(h.rt.engine.client, { migrations: edited })).rejects.toThrow(
+    await expect(migrate(w.rt.engine.client, { migrations: edited })).rejects.toThrow(MigrationError);
+    await expect(migrate(w.rt.engine.client, { migrations: edited })).rejects.toThrow(
       /changed after it was applied/,
     );
   });
 
   it('explains what to do with a database made by a development version before the baseline', async () => {
+    const w = await h.isolated();
     const files = readMigrationFiles();
     // What 0.1.0 development builds recorded: four migrations under other names.
     const older = [
       { ...(files[0] as (typeof files)[number]), name: 'core_tables' },
       ...files.slice(1).map((f) => ({ ...f, name: `${f.name}_old` })),
     ];
-    const rows = await h.query<{ version: number; name: string; checksum: string }>(
+    const rows = await w.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
     );
-    await h.rt.engine.client.insert({
+    await w.rt.engine.client.insert({
       table: 'schema_migrations',
       values: rows.map((r, i) => ({ ...r, name: older[i]?.name ?? r.name })),
       format: 'JSONEachRow',
     });
-    await expect(migrate(h.rt.engine.client)).rejects.toThrow(
+    await expect(migrate(w.rt.engine.client)).rejects.toThrow(
       /earlier development version of xapi-etl \(0001_core_tables.*move or delete the data directory/s,
     );
   });

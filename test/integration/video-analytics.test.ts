@@ -109,6 +109,8 @@ describe('video analytics views', () => {
     ];
     await h.s3.put(h.bucket, keys[0] as string, day1.map((s) => JSON.stringify(s)).join('\n'));
     await h.s3.put(h.bucket, keys[1] as string, day2.map((s) => JSON.stringify(s)).join('\n'));
+    // Loaded once for all tests, which only read (the forced reload leaves the numbers as they are).
+    await load(false);
   });
   afterAll(async () => {
     await h?.close();
@@ -132,7 +134,6 @@ describe('video analytics views', () => {
   }
 
   it('computes audience retention that matches the hand-computed curve', async () => {
-    await load(false);
     const curve = await retention();
     curve.forEach((share, i) => {
       expect(share).toBeCloseTo(EXPECTED_RETENTION[i] as number, 9);

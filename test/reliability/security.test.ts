@@ -72,7 +72,8 @@ describe('security: injection is harmless, secrets stay secret (chDB + s3rver)',
     const r = await handler(event, localContext());
     expect(r).toMatchObject({ success: true, files_processed: 3, events_processed: 3 });
     const rows = await h.query<{ source_key: string; section_id: string }>(
-      'SELECT source_key, section_id FROM statements FINAL ORDER BY source_key',
+      'SELECT source_key, section_id FROM statements FINAL WHERE source_key IN {keys:Array(String)} ORDER BY source_key',
+      { keys },
     );
     expect(rows.map((x) => [x.source_key, x.section_id]).sort()).toEqual(
       [

@@ -23,7 +23,7 @@ describe('mode detection on the example payloads', () => {
     expect(d).toMatchObject({ mode: 'event', source: 'direct' });
     if (d.mode !== 'event') return;
     expect(d.targets).toEqual([
-      { bucket: 'xapi', key: 'section/123/video/2024-01-01T12-00-00.000Z_bundle.jsonl' },
+      { bucket: 'xapi', key: 'section/101/video/2024-03-04T20-13-23.331Z_bundle.jsonl' },
     ]);
   });
 
@@ -32,9 +32,18 @@ describe('mode detection on the example payloads', () => {
     if (d.mode !== 'event') throw new Error(d.mode);
     expect(d.source).toBe('s3');
     expect(d.targets.map((t) => t.key)).toEqual([
-      'section/123/video/2024-01-02T08-30-00.000Z_bundle (retry).jsonl',
-      'section/456/quiz/2024-01-02T08-30-00.000Z_bundle.jsonl',
+      'section/102/video/2024-03-04T15-07-36.619Z_bundle.jsonl',
+      'section/103/video/2024-03-04T19-49-23.339Z_bundle.jsonl',
     ]);
+    // The examples name keys `xapi-etl generate` writes; AWS encodes a key such as this one:
+    const encoded = structuredClone(example('event-s3-notification.json')) as {
+      Records: { s3: { object: { key: string } } }[];
+    };
+    (encoded.Records[0] as { s3: { object: { key: string } } }).s3.object.key =
+      'section/123/video/2024-01-02T08-30-00.000Z_bundle+%28retry%29.jsonl';
+    const e = detectMode(encoded);
+    if (e.mode !== 'event') throw new Error(e.mode);
+    expect(e.targets[0]?.key).toBe('section/123/video/2024-01-02T08-30-00.000Z_bundle (retry).jsonl');
   });
 
   it('EventBridge "Object Created"', () => {
@@ -43,7 +52,7 @@ describe('mode detection on the example payloads', () => {
     expect(d.source).toBe('eventbridge');
     expect(d.targets[0]).toMatchObject({
       bucket: 'xapi',
-      key: 'section/123/video/2024-01-03T10-00-00.000Z_bundle.jsonl',
+      key: 'section/104/video/2024-03-04T20-00-18.674Z_bundle.jsonl',
     });
   });
 
@@ -54,7 +63,7 @@ describe('mode detection on the example payloads', () => {
     expect(d.targets).toEqual([
       {
         bucket: 'xapi',
-        key: 'section/789/video/2024-01-04T09-00-00.000Z_bundle.jsonl',
+        key: 'section/101/video/2024-03-05T20-42-20.597Z_bundle.jsonl',
         messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
       },
     ]);
@@ -65,11 +74,11 @@ describe('mode detection on the example payloads', () => {
 
   it('bulk with mode, and bulk parameters without mode, get defaults', () => {
     const withMode = detectMode(example('bulk.json'));
-    expect(withMode).toMatchObject({ mode: 'bulk', payload: { section_id: '123', s3_prefix: 'section/' } });
+    expect(withMode).toMatchObject({ mode: 'bulk', payload: { section_id: '101', s3_prefix: 'section/' } });
     const without = detectMode(example('bulk-dry-run-sections.json'));
     expect(without).toMatchObject({
       mode: 'bulk',
-      payload: { section_id: ['123', '456'], dry_run: true, force_reprocess: false, s3_prefix: 'section/' },
+      payload: { section_id: ['102', '103'], dry_run: true, force_reprocess: false, s3_prefix: 'section/' },
     });
     expect(detectMode({ start_date: '2024-01-01' })).toMatchObject({ mode: 'bulk' });
     expect(detectMode({ mode: 'bulk' })).toMatchObject({ mode: 'bulk', payload: { dry_run: false } });

@@ -11,7 +11,7 @@ export default defineCommand({
   args: {
     report: {
       type: 'string',
-      description: 'Where to write the HTML report (default report.html)',
+      description: 'Where to write the HTML report',
       default: 'report.html',
     },
   },

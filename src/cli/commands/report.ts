@@ -9,7 +9,7 @@ export default defineCommand({
       'Write a self-contained HTML report (charts as inline SVG, no network needed): retention, completion, activity, rejections.',
   },
   args: {
-    out: { type: 'string', description: 'Output file (default report.html)', default: 'report.html' },
+    out: { type: 'string', description: 'Output file', default: 'report.html' },
   },
   async run({ args }) {
     await withRuntime(async (rt) => {

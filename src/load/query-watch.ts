@@ -1,0 +1,101 @@
+import type { Engine } from '../engine/create-engine.js';
+
+/**
+ * A running query seen from outside: ClickHouse counts what each query has read so far in
+ * system.processes, which a second connection can ask while the query runs (the embedded engine too:
+ * see Engine.monitor). A load names its query by its load id: the server's query_id, and the text of the
+ * query (chDB keeps its own query ids, but fills the load id into the text it shows).
+ */
+export interface QueryProgress {
+  /** Bytes read from the sources so far: S3 objects, or local files (as stored, so compressed). */
+  sourceBytes: number;
+  /** Rows read by the query and its views so far (a view re-reads what the query inserts). */
+  rows: number;
+  elapsedMs: number;
+}
+
+/**
+ * The marker is written into these queries as a literal, not a query parameter: chDB runs a
+ * parameterised query only after the running INSERT ends (measured: a progress poll with a parameter
+ * waited 1 s for the whole load, without one it answered in 24 ms), which would defeat watching and
+ * stopping it. So the marker must be one of ours: letters, digits, spaces and dashes only (a UUID).
+ */
+function literal(marker: string): string {
+  if (!/^[A-Za-z0-9 -]{1,100}$/.test(marker))
+    throw new Error(`not a query marker: ${JSON.stringify(marker)}`);
+  return `'${marker}'`;
+}
+
+function matching(marker: string): string {
+  const m = literal(marker);
+  return (
+    `(query_id = ${m} OR initial_query_id = ${m} OR Settings['log_comment'] = ${m} OR position(query, ${m}) > 0)` +
+    ' AND query_id != queryID()'
+  );
+}
+
+export interface QueryWatch {
+  /** Stops polling; resolves when the last poll has finished. */
+  stop(): Promise<void>;
+}
+
+/** Polls the query's progress every `intervalMs` until stopped. Progress is best effort: a failed poll is skipped. */
+export function watchQuery(
+  engine: Engine,
+  marker: string,
+  onProgress: (p: QueryProgress) => void,
+  intervalMs = 500,
+): QueryWatch {
+  const sql = `
+SELECT sum(ProfileEvents['ReadBufferFromS3Bytes'] + ProfileEvents['ReadBufferFromFileDescriptorReadBytes']) AS source_bytes,
+       sum(read_rows) AS rows, max(elapsed) AS elapsed, count() AS running
+FROM system.processes
+WHERE ${matching(marker)}`;
+  let stopped = false;
+  let last = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    try {
+      const client = await engine.monitor();
+      if (stopped) return;
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+      const [row] = await rs.json<{ source_bytes: string; rows: string; elapsed: number; running: string }>();
+      if (!stopped && row && Number(row.running) > 0) {
+        onProgress({
+          sourceBytes: Number(row.source_bytes),
+          rows: Number(row.rows),
+          elapsedMs: Math.round(Number(row.elapsed) * 1000),
+        });
+      }
+    } catch {
+      // The engine is busy or the query just ended: the next poll (or the batch's end) reports.
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      last = poll().then(schedule);
+    }, intervalMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await last;
+    },
+  };
+}
+
+/**
+ * Stops the queries carrying `marker` (Ctrl-C, a health check out of time). ASYNC: ClickHouse cancels
+ * them at their next check, and the query's own caller sees "cancelled". Best effort, never throws.
+ */
+export async function stopQueries(engine: Engine, marker: string): Promise<void> {
+  try {
+    const client = await engine.monitor();
+    await client.command({ query: `KILL QUERY WHERE ${matching(marker)} ASYNC` });
+  } catch {
+    // Nothing to stop, or the engine is gone.
+  }
+}
