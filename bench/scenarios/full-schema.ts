@@ -1,4 +1,4 @@
-import { bulkPayloadSchema } from '../../src/lambda/payloads.js';
+import { bulkPayloadSchema } from '../../src/requests/bulk-request.js';
 import { runBulk } from '../../src/modes/bulk.js';
 import { processFiles } from '../../src/modes/process-files.js';
 import type { Runtime } from '../../src/runtime.js';

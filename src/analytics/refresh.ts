@@ -37,10 +37,14 @@ const SHARDED_REFRESH_SETTINGS = { ...SHARDED_QUERY_SETTINGS, distributed_foregr
 export async function refreshAnalytics(
   client: ClickHouseClient,
   loadIds: string[],
-  schema: SchemaTarget = {},
+  options: { schema?: SchemaTarget; marker?: string } = {},
 ): Promise<void> {
   if (loadIds.length === 0) return;
-  const settings = schema.sharded ? { ...REFRESH_SETTINGS, ...SHARDED_REFRESH_SETTINGS } : REFRESH_SETTINGS;
+  const base = options.schema?.sharded
+    ? { ...REFRESH_SETTINGS, ...SHARDED_REFRESH_SETTINGS }
+    : REFRESH_SETTINGS;
+  // The load's marker names these queries too: Ctrl-C stops them, a takeover waits for them.
+  const settings = options.marker ? { ...base, log_comment: options.marker } : base;
   const run = (table: string, view: string) =>
     client.command({
       query: `INSERT INTO ${table} SELECT * FROM ${view}(load_ids = {load_ids:Array(UUID)})`,

@@ -15,6 +15,7 @@ export function formatIngestSummary(result: ProcessResult, options: { interrupte
     const where = describeObject({ kind: f.bucket ? 's3' : 'file', bucket: f.bucket, key: f.key });
     if (f.outcome === 'skipped')
       return `  skipped     ${where} (already loaded at this ETag; --force reloads)`;
+    if (f.outcome === 'in_progress') return `  in progress ${where} (another load holds it now; it loads it)`;
     return `  ${f.outcome.padEnd(11)} ${where}: ${f.statements} statements, ${f.video_events} video events, ${f.rejected} rejected (${f.lines} lines)`;
   });
   if (others.length > LISTED_FILES)
@@ -25,7 +26,8 @@ export function formatIngestSummary(result: ProcessResult, options: { interrupte
     );
   }
   lines.push(
-    `files: ${t.files_processed} loaded, ${t.files_skipped} skipped, ${t.files_failed} failed; ` +
+    `files: ${t.files_processed} loaded, ${t.files_skipped} skipped, ${t.files_failed} failed` +
+      `${t.files_in_progress > 0 ? `, ${t.files_in_progress} in progress elsewhere` : ''}; ` +
       `statements: ${t.events_processed} (video ${t.video_events_processed}), rejected: ${t.events_rejected}`,
   );
   const reasons = formatRejections(result.rejectedByReason);

@@ -1,7 +1,7 @@
-import { Console } from 'node:console';
 import { loadConfig } from '../config/env.js';
-import type { HandlerDeps, HandlerResult } from '../lambda/create-handler.js';
+import { createHandler, type HandlerDeps, type HandlerResult } from '../lambda/create-handler.js';
 import { localContext } from '../lambda/local-context.js';
+import { localTelemetry } from '../lambda/local-telemetry.js';
 import type { Runtime } from '../runtime.js';
 import { closeWithin, openRuntime, reportError } from './run-command.js';
 
@@ -24,9 +24,6 @@ export async function runHandlerLocally(
   payload: unknown,
   options: LocalRunOptions = {},
 ): Promise<HandlerResult | undefined> {
-  routeLambdaOutputToStderr(options.verbose ?? false);
-  // Imported only now: the logger and metrics are created at module scope and read the settings above.
-  const { createHandler } = await import('../lambda/create-handler.js');
   let runtime: Runtime | undefined = options.runtime;
   try {
     const config = loadConfig();
@@ -37,6 +34,9 @@ export async function runHandlerLocally(
         return runtime;
       },
       config: () => config,
+      // stdout carries the result: the handler's log lines go to stderr (errors only unless --verbose),
+      // and its metrics (for CloudWatch) nowhere.
+      telemetry: localTelemetry({ level: options.verbose ? 'info' : 'error' }),
       invoker: async (next) => {
         if (options.followContinuations !== false) queue.push(next);
       },
@@ -56,15 +56,4 @@ export async function runHandlerLocally(
   } finally {
     if (!options.runtime) await closeWithin(runtime);
   }
-}
-
-/**
- * In Lambda, JSON logs and EMF metrics go to stdout for CloudWatch. Locally stdout carries the result,
- * so Powertools' development mode sends readable logs (warnings and errors; everything with --verbose)
- * to stderr, and EMF metrics (meaningless outside Lambda) are off unless POWERTOOLS_METRICS_DISABLED=false.
- */
-function routeLambdaOutputToStderr(verbose: boolean): void {
-  process.env.POWERTOOLS_DEV ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? 'INFO' : 'ERROR';
-  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 }

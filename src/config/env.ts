@@ -55,6 +55,7 @@ const envSchema = z.object({
     .default(512 * 1024 * 1024),
   XAPI_BATCH_MAX_FILES: z.coerce.number().int().positive().max(5000).default(1000),
   XAPI_INSERT_THREADS: z.coerce.number().int().positive().max(256).optional(),
+  XAPI_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(1020),
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
@@ -93,6 +94,11 @@ export interface AppConfig {
   batch: { maxBytes: number; maxFiles: number };
   /** Parallel streams of a load INSERT; unset = the engine's max_threads (its cores). */
   insertThreads?: number;
+  /**
+   * How long a claim protects an unfinished load from takeover by others (default 17 min: Lambda's longest
+   * run, 15 min, plus a margin).
+   */
+  claimLeaseMs: number;
   runningInLambda: boolean;
 }
 
@@ -149,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     validation: e.XAPI_VALIDATION,
     batch: { maxBytes: e.XAPI_BATCH_MAX_BYTES, maxFiles: e.XAPI_BATCH_MAX_FILES },
     insertThreads: e.XAPI_INSERT_THREADS,
+    claimLeaseMs: e.XAPI_CLAIM_LEASE_SECONDS * 1000,
     runningInLambda,
   };
 }

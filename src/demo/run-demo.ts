@@ -2,7 +2,9 @@ import path from 'node:path';
 import { loadConfig } from '../config/env.js';
 import { type Bundle, type GenerateOptions, generateBundles } from '../generate/bundles.js';
 import { writeBundles } from '../generate/write-bundles.js';
-import type { HandlerResult } from '../lambda/create-handler.js';
+import { createHandler, type HandlerResult } from '../lambda/create-handler.js';
+import { localContext } from '../lambda/local-context.js';
+import { localTelemetry } from '../lambda/local-telemetry.js';
 import { startLocalS3 } from '../local-s3/local-s3.js';
 import type { BulkModeResult, BulkProgress } from '../modes/bulk.js';
 import type { EventModeResult } from '../modes/event.js';
@@ -65,9 +67,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // s3rver's credentials reach ClickHouse's s3() the way the Lambda role's credentials would.
   process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
-  // The handler's JSON logs and EMF metrics are for CloudWatch; the demo prints its own lines.
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const config = loadConfig({
     ...process.env,
     XAPI_ETL_DATA_DIR: dataDir,
@@ -76,8 +75,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // Two batches, so that this small backfill shows progress (production default: 1000 files a batch).
     XAPI_BATCH_MAX_FILES: process.env.XAPI_BATCH_MAX_FILES ?? String(BACKFILL_BATCH_FILES),
   });
-  const { createHandler } = await import('../lambda/create-handler.js');
-  const { localContext } = await import('../lambda/local-context.js');
   const rt = await createRuntime(config, { migrateEmbedded: false });
   try {
     const migration = await migrate(rt.engine.client, { target: rt.engine.schema });
@@ -86,6 +83,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const handler = createHandler({
       runtime: async () => rt,
       config: () => config,
+      // The handler's JSON logs and EMF metrics are for CloudWatch; the demo prints its own lines.
+      telemetry: localTelemetry({ level: 'warn' }),
       onBulkProgress: (p) => {
         const line = progressLine(p);
         if (line !== lastProgress) log(line);

@@ -1,18 +1,9 @@
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
-import type { EventTarget } from '../modes/event.js';
-import {
-  ACCEPTED_SHAPES,
-  BULK_FIELDS,
-  type BulkPayload,
-  bulkPayloadSchema,
-  directEventSchema,
-  eventBridgeSchema,
-  type HealthPayload,
-  healthPayloadSchema,
-  s3NotificationSchema,
-  sqsEventSchema,
-} from './payloads.js';
+import { BULK_FIELDS, type BulkPayload, bulkPayloadSchema } from '../requests/bulk-request.js';
+import { directEventSchema, type EventTarget } from '../requests/event-request.js';
+import { type HealthPayload, healthPayloadSchema } from '../requests/health-request.js';
+import { ACCEPTED_SHAPES, eventBridgeSchema, s3NotificationSchema, sqsEventSchema } from './payloads.js';
 
 export type ProcessingMode = 'event' | 'bulk' | 'health';
 

@@ -3,7 +3,7 @@ import { type AppConfig, loadConfig } from '../config/env.js';
 import { errorMessage } from '../errors.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { createHandler, type HandlerResult } from './create-handler.js';
-import { logger } from './observability.js';
+import { lambdaTelemetry } from './telemetry.js';
 
 /**
  * The Lambda entry point (deploy/ bundles exactly this file). Configuration is validated once, at cold
@@ -15,7 +15,7 @@ const coldStart: { config: AppConfig } | { error: unknown } = (() => {
   try {
     return { config: loadConfig() };
   } catch (error) {
-    logger.error('invalid configuration: every invocation will fail until it is fixed', {
+    lambdaTelemetry().logger.error('invalid configuration: every invocation will fail until it is fixed', {
       error: errorMessage(error),
     });
     return { error };
@@ -40,4 +40,5 @@ function containerRuntime(): Promise<Runtime> {
 export const handler: (event: unknown, context: Context) => Promise<HandlerResult> = createHandler({
   runtime: containerRuntime,
   config: containerConfig,
+  telemetry: lambdaTelemetry(),
 });

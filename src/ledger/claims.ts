@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { runningMarkers } from '../load/query-watch.js';
 import type { SourceObject } from '../plan/source-object.js';
 
 /**
@@ -32,7 +33,7 @@ export interface Claim {
   object: SourceObject;
   generation: number;
   claimId: string;
-  /** Every query of this load has a query id starting with it (the takeover check looks for them). */
+  /** Names every query of this load (query id, log_comment): a takeover waits until none runs. */
   queryId: string;
   /** Claim ids of earlier loads of this version: their rows go before this load writes its own. */
   earlier: string[];
@@ -132,7 +133,7 @@ export async function readVersionStates(
     .map((s) => s.claims.at(-1))
     .filter((c) => c !== undefined && (c.status === 'loading' || c.status === null));
   if (unfinished.length > 0) {
-    const running = await runningQueries(
+    const running = await runningMarkers(
       client,
       unfinished.map((c) => c?.queryId as string),
       cluster,
@@ -143,27 +144,6 @@ export async function readVersionStates(
     }
   }
   return states;
-}
-
-/**
- * The query id prefixes, among `prefixes`, with a query still running (on any replica of the cluster).
- * Servers only: the embedded engine runs in this one process (a crashed process leaves no query behind)
- * and does not take query ids.
- */
-export async function runningQueries(
-  client: ClickHouseClient,
-  prefixes: string[],
-  cluster?: string,
-): Promise<Set<string>> {
-  const processes = cluster ? 'clusterAllReplicas({cluster:String}, system.processes)' : 'system.processes';
-  const rs = await client.query({
-    query: `SELECT DISTINCT prefix FROM ${processes}
-            ARRAY JOIN {prefixes:Array(String)} AS prefix
-            WHERE startsWith(query_id, prefix) OR startsWith(initial_query_id, prefix)`,
-    query_params: { prefixes, ...(cluster ? { cluster } : {}) },
-    format: 'JSONEachRow',
-  });
-  return new Set((await rs.json<{ prefix: string }>()).map((r) => r.prefix));
 }
 
 /**

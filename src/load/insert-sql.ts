@@ -22,6 +22,8 @@ export function buildInsertSql(source: SourceSql, validation: 'lenient' | 'stric
 WITH
     if({is_s3:Bool}, substring(src_path, position(src_path, '/') + 1), src_path) AS src_key,
     transform(src_key, {planned_keys:Array(String)}, {planned_etags:Array(String)}, '') AS planned_etag,
+    -- Each file's rows carry its own load id (the file's claim): a reload removes exactly them.
+    toUUIDOrZero(transform(src_key, {planned_keys:Array(String)}, {planned_load_ids:Array(String)}, '')) AS file_load_id,
     extractGroups(src_key, {key_layout:String}) AS layout,
     -- The time the file name carries (2024-01-01T12-00-00.000Z_…): the same at every load of the file.
     extractGroups(ifNull(layout[3], ''), {file_time_pattern:String}) AS file_time,
@@ -29,7 +31,7 @@ WITH
         concat(file_time[1], 'T', file_time[2], ':', file_time[3], ':', file_time[4],
             if(file_time[5] = '', '', concat('.', file_time[5])), 'Z'), 3, 'UTC') AS key_time
 SELECT
-    {load_id:UUID}, {load_mode:String}, {validation:String}, {bucket:String},
+    file_load_id, {load_mode:String}, {validation:String}, {bucket:String},
     src_key, planned_etag, ifNull(src_size, 0),
     coalesce(if(empty(file_time), NULL, key_time), src_time, now64(3)), src_row + 1,
     ifNull(layout[1], ''), ifNull(layout[2], ''), line
@@ -45,5 +47,5 @@ SELECT source_key AS key, source_etag AS etag,
        sum(lines) AS lines, sum(statements) AS statements,
        sum(video_events) AS video_events, sum(rejected) AS rejected
 FROM ingest_file_counts
-WHERE load_id = {load_id:UUID}
+WHERE load_id IN {load_ids:Array(UUID)}
 GROUP BY key, etag`;

@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Engine } from '../engine/create-engine.js';
 
 /**
@@ -32,6 +33,28 @@ function matching(marker: string): string {
     `(query_id = ${m} OR initial_query_id = ${m} OR Settings['log_comment'] = ${m} OR position(query, ${m}) > 0)` +
     ' AND query_id != queryID()'
   );
+}
+
+/**
+ * The markers, among `markers`, that name a query still running (on any replica of `cluster`): a takeover
+ * waits until none of a dead load's queries runs. Markers are literals (see above); one that is not ours
+ * is left out. Cluster names were validated with the configuration.
+ */
+export async function runningMarkers(
+  client: ClickHouseClient,
+  markers: string[],
+  cluster?: string,
+): Promise<Set<string>> {
+  const ours = markers.filter((m) => /^[A-Za-z0-9 -]{1,100}$/.test(m));
+  if (ours.length === 0) return new Set();
+  const processes = cluster ? `clusterAllReplicas('${cluster}', system.processes)` : 'system.processes';
+  const rs = await client.query({
+    query: `SELECT DISTINCT marker FROM ${processes} ARRAY JOIN [${ours.map(literal).join(', ')}] AS marker
+            WHERE (query_id = marker OR initial_query_id = marker OR Settings['log_comment'] = marker
+                   OR position(query, marker) > 0) AND query_id != queryID()`,
+    format: 'JSONEachRow',
+  });
+  return new Set((await rs.json<{ marker: string }>()).map((r) => r.marker));
 }
 
 export interface QueryWatch {

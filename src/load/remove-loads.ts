@@ -18,18 +18,23 @@ export const TABLES_WITH_LOAD_ROWS = [
 export async function removeLoads(
   client: ClickHouseClient,
   loads: { loadIds: string[]; sections: string[] },
-  schema: SchemaTarget = {},
+  options: { schema?: SchemaTarget; marker?: string } = {},
 ): Promise<void> {
+  const schema = options.schema ?? {};
   if (loads.loadIds.length === 0) return;
   for (const table of TABLES_WITH_LOAD_ROWS) {
     // Sharded: a Distributed table takes no DELETE; each shard deletes from its own part. (The cluster name
     // was validated as a plain name with the configuration.)
-    const target =
-      schema.sharded && schema.cluster ? `${table}_local ON CLUSTER \`${schema.cluster}\`` : table;
+    const onCluster =
+      schema.cluster && schema.replicated !== false ? ` ON CLUSTER \`${schema.cluster}\`` : '';
+    const target = schema.sharded ? `${table}_local${onCluster}` : table;
     await client.command({
       query: `DELETE FROM ${target} WHERE section_id IN {sections:Array(String)} AND load_id IN {ids:Array(UUID)}`,
       query_params: { sections: loads.sections, ids: loads.loadIds },
-      clickhouse_settings: { lightweight_deletes_sync: '2' },
+      clickhouse_settings: {
+        lightweight_deletes_sync: '2',
+        ...(options.marker ? { log_comment: options.marker } : {}),
+      },
     });
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type Continuation, continuationSchema } from '../lambda/payloads.js';
+import { type Continuation, continuationSchema } from '../requests/bulk-request.js';
 
 /**
  * A stopped backfill resumes where it stopped when the same request runs again (`xapi-etl bulk` after

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
-import type { BulkPayload, Continuation } from '../lambda/payloads.js';
 import { loadedVersions } from '../ledger/ledger.js';
 import { type IngestResult, ingest, totalsOf } from '../load/ingest.js';
 import { type BulkPlan, planBulk, type SectionDay } from '../plan/bulk-plan.js';
 import type { SourceObject } from '../plan/source-object.js';
+import type { BulkPayload, Continuation } from '../requests/bulk-request.js';
 import type { Runtime } from '../runtime.js';
 import { type RejectionCounts, rejectionsByReason } from './rejections.js';
-import { countsOf, type ModeResultBase, zeroCounts } from './result.js';
+import { countsOf, type ModeResultBase, withFailureCause, zeroCounts } from './result.js';
 
 /**
  * Bulk mode: plan a backfill from the key layout, then load it in few large batches. A backfill longer
@@ -35,6 +35,8 @@ export interface BulkOptions {
   onProgress?: (p: BulkProgress) => void;
   /** Aborting stops between batches and cancels the running one; the result carries a continuation. */
   signal?: AbortSignal;
+  /** Who claims the files (the Lambda request id); see IngestOptions.owner. */
+  owner?: string;
 }
 
 export type RunTotals = Continuation['totals'];
@@ -142,6 +144,7 @@ export async function runBulk(
         }
       : {}),
   };
+  withFailureCause(result, loaded.retryableError);
   if (loaded.stoppedAfterKey !== undefined) {
     result.continuation = {
       after_key: loaded.stoppedAfterKey,
@@ -184,6 +187,7 @@ async function loadInWindows(
     const window = plan.objects.slice(start, start + WINDOW_FILES);
     const before = { ...progress };
     const r = await ingest(rt, window, {
+      owner: options.owner,
       mode: 'bulk',
       force,
       shouldStop: budget.shouldStop,
@@ -201,6 +205,7 @@ async function loadInWindows(
     });
     all.files.push(...r.files);
     all.retryableFailure ||= r.retryableFailure;
+    all.retryableError ??= r.retryableError;
     for (const f of r.files) {
       progress.filesDone += 1;
       if (f.outcome === 'skipped') progress.filesSkipped += 1;

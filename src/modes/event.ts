@@ -3,19 +3,10 @@ import { type FileOutcome, ingest } from '../load/ingest.js';
 import { isBundleKey, parseKey } from '../plan/key-layout.js';
 import { headObject } from '../plan/s3-objects.js';
 import type { SourceObject } from '../plan/source-object.js';
+import type { EventTarget } from '../requests/event-request.js';
 import type { Runtime } from '../runtime.js';
 import { type RejectionCounts, rejectionsByReason } from './rejections.js';
-import { countsOf, type ModeResultBase, singleSection, zeroCounts } from './result.js';
-
-/** One object an event names (keys already URL-decoded). */
-export interface EventTarget {
-  bucket: string;
-  key: string;
-  /** Other spellings of the key to try when this one does not exist (EventBridge encoding varies). */
-  alternateKeys?: string[];
-  /** The SQS message that carried it, for partial batch responses. */
-  messageId?: string;
-}
+import { countsOf, type ModeResultBase, singleSection, withFailureCause, zeroCounts } from './result.js';
 
 export interface EventFileResult {
   bucket: string;
@@ -55,7 +46,7 @@ const HEAD_CONCURRENCY = 8;
 export async function runEvent(
   rt: Runtime,
   targets: EventTarget[],
-  options: { force?: boolean; signal?: AbortSignal } = {},
+  options: { force?: boolean; signal?: AbortSignal; owner?: string } = {},
 ): Promise<EventModeResult> {
   const files = new Map<string, EventFileResult>();
   const toHead: { id: string; target: EventTarget }[] = [];
@@ -98,7 +89,12 @@ export async function runEvent(
     }
   });
 
-  const loaded = await ingest(rt, objects, { mode: 'event', force: options.force, signal: options.signal });
+  const loaded = await ingest(rt, objects, {
+    mode: 'event',
+    force: options.force,
+    signal: options.signal,
+    owner: options.owner,
+  });
   const byKey = new Map([...files.values()].map((f) => [`${f.bucket}\u0000${f.key}`, f]));
   for (const r of loaded.files) {
     const file = byKey.get(`${r.bucket}\u0000${r.key}`);
@@ -110,7 +106,7 @@ export async function runEvent(
       video_events: r.video_events,
       rejected: r.rejected,
       lines: r.lines,
-      ...(r.error ? { error: r.error, retryable: loaded.retryableFailure } : {}),
+      ...(r.error ? { error: r.error, retryable: r.retryable ?? true } : {}),
     });
   }
 
@@ -124,22 +120,25 @@ export async function runEvent(
   const counts = { ...zeroCounts(), ...countsOf(loaded.totals) };
   counts.files_skipped += list.filter((f) => f.outcome === 'ignored').length;
   counts.files_failed += headFailures + loaded.remaining.length;
-  return {
-    success: counts.files_failed === 0,
-    processing_mode: 'event',
-    section_id: singleSection(list.flatMap((f) => parseKey(f.key)?.sectionId ?? [])),
-    ...counts,
-    files: list,
-    retryable_failure: list.some((f) => f.outcome === 'failed' && f.retryable === true),
-    ...(counts.events_rejected > 0
-      ? {
-          rejected_by_reason: await rejectionsByReason(
-            rt.engine.client,
-            loaded.files.map((f) => f.load_id),
-          ),
-        }
-      : {}),
-  };
+  return withFailureCause(
+    {
+      success: counts.files_failed === 0,
+      processing_mode: 'event',
+      section_id: singleSection(list.flatMap((f) => parseKey(f.key)?.sectionId ?? [])),
+      ...counts,
+      files: list,
+      retryable_failure: list.some((f) => f.outcome === 'failed' && f.retryable === true),
+      ...(counts.events_rejected > 0
+        ? {
+            rejected_by_reason: await rejectionsByReason(
+              rt.engine.client,
+              loaded.files.map((f) => f.load_id),
+            ),
+          }
+        : {}),
+    } satisfies EventModeResult as EventModeResult,
+    loaded.retryableError,
+  );
 }
 
 async function headFirstExisting(rt: Runtime, target: EventTarget): Promise<SourceObject> {

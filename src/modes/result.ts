@@ -11,6 +11,8 @@ export interface ModeCounts {
   files_processed: number;
   files_skipped: number;
   files_failed: number;
+  /** Claimed by another load running now (a duplicate delivery): left to it, with zero counts. */
+  files_in_progress: number;
 }
 
 export interface ModeResultBase extends ModeCounts {
@@ -28,6 +30,7 @@ export function zeroCounts(): ModeCounts {
     files_processed: 0,
     files_skipped: 0,
     files_failed: 0,
+    files_in_progress: 0,
   };
 }
 
@@ -40,6 +43,7 @@ export function countsOf(t: IngestTotals): ModeCounts {
     files_processed: t.files_processed,
     files_skipped: t.files_skipped + t.files_superseded,
     files_failed: t.files_failed,
+    files_in_progress: t.files_in_progress,
   };
 }
 
@@ -47,4 +51,17 @@ export function countsOf(t: IngestTotals): ModeCounts {
 export function singleSection(sections: Iterable<string>): string | null {
   const unique = new Set(sections);
   return unique.size === 1 ? ([...unique][0] as string) : null;
+}
+
+/**
+ * The error behind a mode's transient failure, kept with its result (not in its JSON) so that the Lambda
+ * rethrows it as the cause of what it throws: the log line and the DLQ then show why, not only that.
+ */
+export function withFailureCause<T extends object>(result: T, cause: Error | undefined): T {
+  if (cause) Object.defineProperty(result, 'failureCause', { value: cause, enumerable: false });
+  return result;
+}
+
+export function failureCause(result: object): Error | undefined {
+  return (result as { failureCause?: Error }).failureCause;
 }

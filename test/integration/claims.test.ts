@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  claimVersions,
-  decide,
-  readVersionStates,
-  runningQueries,
-  type VersionState,
-} from '../../src/ledger/claims.js';
+import { claimVersions, decide, readVersionStates, type VersionState } from '../../src/ledger/claims.js';
 import { recordFiles } from '../../src/ledger/ledger.js';
+import { runningMarkers } from '../../src/load/query-watch.js';
 import type { SourceObject } from '../../src/plan/source-object.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
@@ -100,14 +95,20 @@ describe('file claims', () => {
       generation: 2,
       earlier: [dead?.claimId],
     });
-    // The same while a query of that load still runs: leave it. (On a server each query of a load carries an
-    // id starting with the claim's query_id and shows in system.processes; the embedded engine runs one query at
-    // a time in this process and ignores query ids, so here the check can only find the dead load gone.)
-    expect([...(await runningQueries(h.rt.engine.client, [dead?.queryId as string]))]).toEqual([]);
-    expect(decide({ ...(state as VersionState), running: true }, 'retry', false)).toEqual({
-      kind: 'in_progress',
-      by: 'crashed',
+    // The same while a query of that load still runs (it carries the load's marker as log_comment): leave it.
+    const running = h.rt.engine.client.query({
+      query: 'SELECT sum(sleepEachRow(0.25)) FROM numbers(8) SETTINGS max_block_size = 1',
+      clickhouse_settings: { log_comment: dead?.queryId as string },
     });
+    await new Promise((r) => setTimeout(r, 400));
+    // (Seen from a second connection: the embedded engine's first one is busy with that query.)
+    const seen = await runningMarkers(await h.rt.engine.monitor(), [dead?.queryId as string]);
+    await (await running).text();
+    expect([...seen]).toEqual([dead?.queryId]);
+    const whileRunning = { ...(state as VersionState), running: seen.has(dead?.queryId as string) };
+    expect(decide(whileRunning, 'retry', false)).toEqual({ kind: 'in_progress', by: 'crashed' });
+    // Once it ended, the takeover goes ahead.
+    expect([...(await runningMarkers(h.rt.engine.client, [dead?.queryId as string]))]).toEqual([]);
   });
 });
 

@@ -9,8 +9,9 @@ import { type Harness, startHarness } from '../helpers/harness.js';
 /**
  * Duplicate and overlapping work: S3 delivers a notification at least once, so the same event can
  * arrive twice — one after the other, or at the same moment in two Lambda containers — and two
- * backfills can cover the same files. Whatever the interleaving, each line is stored once (read with
- * FINAL, as every query that must be exact does) and the ledger ends with one `loaded` state per version.
+ * backfills can cover the same files. Whatever the interleaving, each file is loaded once: one claimant
+ * wins each file (src/ledger/claims.ts), the others report it `in_progress` with zero counts, and the raw
+ * tables (not only FINAL), the ledger and the reported figures all show one load.
  */
 describe('concurrency: duplicate notifications and overlapping backfills (chDB + s3rver)', () => {
   let h: Harness;
@@ -42,11 +43,17 @@ describe('concurrency: duplicate notifications and overlapping backfills (chDB +
     ],
   });
 
-  /** Each line stored once (FINAL), and the version's final ledger state is `loaded` with the same counts. */
+  /** Each line stored once, in the raw tables too, and the version's ledger state is `loaded` with those counts. */
   async function expectExactlyOnce(key: string) {
     const a = await accountFor(h, key);
     const lines = linesOf(bodies.get(key) as string);
     expect(a.statements + a.rejected).toBe(lines);
+    const [raw] = await h.query<{ statements: string; rejected: string }>(
+      `SELECT (SELECT count() FROM statements WHERE source_key = {key:String}) AS statements,
+              (SELECT count() FROM rejected_statements WHERE source_key = {key:String}) AS rejected`,
+      { key },
+    );
+    expect([Number(raw?.statements), Number(raw?.rejected)]).toEqual([a.statements, a.rejected]);
     expect(a.ledger).toMatchObject({
       status: 'loaded',
       lines,
@@ -86,20 +93,29 @@ describe('concurrency: duplicate notifications and overlapping backfills (chDB +
     expect(Number(raw?.n)).toBe(5);
   });
 
-  it('the same notification twice at the same moment: both succeed, every line is stored once', async () => {
+  it('the same notification three times at the same moment: one loads it, the others report it in progress', async () => {
     const key = 'section/c1/video/2024-01-02T00-00-00.000Z_bundle.jsonl';
     await put(key, makeBundle(8, { broken: 2 }));
+    out.clear();
     const results = await Promise.all([
+      handler(notification(key), localContext()),
       handler(notification(key), localContext()),
       handler(notification(key), localContext()),
     ]);
     expect(results.every((r) => r.success)).toBe(true);
-    // Both may have loaded it (neither saw the other's ledger entry yet) or one skipped it; either
-    // way the ledger and the FINAL tables hold it once.
-    const processed = results.map((r) => r.files_processed + r.files_skipped);
-    expect(processed).toEqual([1, 1]);
-    console.log(`concurrent duplicate: files_processed ${results.map((r) => r.files_processed).join(' + ')}`);
+    const figures = results
+      .map((r) => [r.files_processed, r.files_skipped, r.files_in_progress, r.events_processed])
+      .sort();
+    // One load: 1 file, 8 statements. The others either saw its claim (in progress) or, later, its ledger row.
+    expect(figures[2]).toEqual([1, 0, 0, 8]);
+    for (const f of figures.slice(0, 2))
+      expect(f[0] === 0 && f[3] === 0 && Number(f[1]) + Number(f[2]) === 1).toBe(true);
     await expectExactlyOnce(key);
+    // The reported metrics count the load once too.
+    const emitted = out
+      .emf()
+      .reduce((n, m) => n + Number((m as { events_processed?: number }).events_processed ?? 0), 0);
+    expect(emitted).toBe(8);
   });
 
   it('two overlapping backfills of the same section and dates at once: every file stored once', async () => {
@@ -116,8 +132,12 @@ describe('concurrency: duplicate notifications and overlapping backfills (chDB +
     ])) as HandlerResult[];
     expect(ra).toMatchObject({ success: true, complete: true });
     expect(rb).toMatchObject({ success: true, complete: true });
-    expect((ra?.files_processed ?? 0) + (ra?.files_skipped ?? 0)).toBe(9);
-    expect((rb?.files_processed ?? 0) + (rb?.files_skipped ?? 0)).toBe(6);
+    const seen = (r?: HandlerResult) =>
+      (r?.files_processed ?? 0) + (r?.files_skipped ?? 0) + (r?.files_in_progress ?? 0);
+    expect(seen(ra)).toBe(9);
+    expect(seen(rb)).toBe(6);
+    // Every file loaded by exactly one of the two.
+    expect((ra?.files_processed ?? 0) + (rb?.files_processed ?? 0)).toBe(9);
     for (const key of keys) await expectExactlyOnce(key);
 
     // And a third run afterwards has nothing left to do.

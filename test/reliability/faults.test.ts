@@ -207,24 +207,28 @@ describe('faults (chDB + s3rver behind a fault-injecting proxy)', () => {
     await expectAccounted(key, v2);
   });
 
-  it('ClickHouse failing one batch mid-bulk: the other batches load, its files are marked failed, a re-run loads exactly those', async () => {
+  it('ClickHouse failing one batch mid-bulk with a transient error: the other batches load, its files are marked failed, the handler throws for a retry, a re-run loads exactly those', async () => {
     const keys = Array.from(
       { length: 6 },
       (_, i) => `section/f4/video/2024-02-0${i + 1}T00-00-00.000Z_bundle.jsonl`,
     );
     for (const [i, key] of keys.entries()) await put(key, makeBundle(3 + i, { broken: i % 2 }));
     const poisoned = keys[2] as string; // batches of two: the 2nd batch is keys[2], keys[3]
-    // The engine itself fails that batch: a view on the (lenient) entry table throws for one key.
+    // The engine itself fails that batch: a view on the (lenient) entry table throws for one key, with the
+    // code of a transient failure (241, MEMORY_LIMIT_EXCEEDED).
     await h.rt.engine.client.command({ query: 'CREATE TABLE fault_sink (x UInt8) ENGINE = Null' });
     await h.rt.engine.client.command({
       query: `CREATE MATERIALIZED VIEW fault_mv TO fault_sink AS
-              SELECT throwIf(source_key = '${poisoned}', 'injected: ClickHouse fails this batch') AS x FROM ingest_lines_lenient`,
+              SELECT throwIf(source_key = '${poisoned}', 'injected', toInt32(241)) AS x FROM ingest_lines_lenient
+              SETTINGS allow_custom_error_code_in_throwif = 1`,
     });
     const bulk = { mode: 'bulk', section_id: 'f4', start_date: '2024-02-01', end_date: '2024-02-06' };
     const handler = handlerOn(async () => h.rt);
     const error = await handler(bulk, localContext()).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/^LOAD_FAILED: .*injected: ClickHouse fails this batch/);
+    expect((error as Error).message).toMatch(/^LOAD_FAILED: .*\[MEMORY_LIMIT_EXCEEDED\]/);
+    // The cause is kept (the handler's log line shows the chain).
+    expect(((error as Error).cause as Error | undefined)?.message).toMatch(/MEMORY_LIMIT_EXCEEDED|non-zero/);
     const status = async () =>
       Object.fromEntries(
         await Promise.all(keys.map(async (k) => [k, (await accountFor(h, k)).ledger?.status])),
@@ -243,6 +247,36 @@ describe('faults (chDB + s3rver behind a fault-injecting proxy)', () => {
     for (const key of keys) await expectAccounted(key);
     const rows = await loadedRowsPerKey(h, 'section/f4/');
     expect([...rows.values()]).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it('ClickHouse failing one batch with an error no retry can fix: its files are marked failed with the reason, the handler answers without throwing (no retry, no DLQ loop)', async () => {
+    const keys = Array.from(
+      { length: 4 },
+      (_, i) => `section/f9/video/2024-03-0${i + 1}T00-00-00.000Z_bundle.jsonl`,
+    );
+    for (const [i, key] of keys.entries()) await put(key, makeBundle(3 + i));
+    const poisoned = keys[1] as string; // batches of two: the 1st batch is keys[0], keys[1]
+    await h.rt.engine.client.command({ query: 'CREATE TABLE fault_sink_p (x UInt8) ENGINE = Null' });
+    // throwIf: FUNCTION_THROW_IF_VALUE_IS_NON_ZERO, the same on every retry.
+    await h.rt.engine.client.command({
+      query: `CREATE MATERIALIZED VIEW fault_mv_p TO fault_sink_p AS
+              SELECT throwIf(source_key = '${poisoned}', 'injected: this data always fails') AS x FROM ingest_lines_lenient`,
+    });
+    const bulk = { mode: 'bulk', section_id: 'f9', start_date: '2024-03-01', end_date: '2024-03-04' };
+    const handler = handlerOn(async () => h.rt);
+    const result = (await handler(bulk, localContext())) as HandlerResult & {
+      failed_files?: { key: string; error: string }[];
+    };
+    expect(result).toMatchObject({ success: false, files_processed: 2, files_failed: 2 });
+    expect(result.failed_files?.map((f) => f.key).sort()).toEqual([keys[0], keys[1]]);
+    expect(result.failed_files?.[0]?.error).toMatch(/FUNCTION_THROW_IF_VALUE_IS_NON_ZERO, not retried/);
+    const ledger = await accountFor(h, poisoned);
+    expect(ledger.ledger?.status).toBe('failed');
+    await h.rt.engine.client.command({ query: 'DROP VIEW fault_mv_p' });
+    const rerun = (await handler(bulk, localContext())) as HandlerResult;
+    expect(rerun).toMatchObject({ success: true, files_processed: 2, files_skipped: 2 });
+    const rows = await loadedRowsPerKey(h, 'section/f9/');
+    expect([...rows.values()]).toEqual([1, 1, 1, 1]);
   });
 
   it('ClickHouse unreachable at the start: a clear, retryable error (the Lambda throws), nothing half-done', async () => {

@@ -1,0 +1,39 @@
+import type { Context } from 'aws-lambda';
+import { type BulkModeResult, continuationPayload, runBulk } from '../modes/bulk.js';
+import { failureCause } from '../modes/result.js';
+import type { Runtime } from '../runtime.js';
+import type { DetectedPayload } from './detect-mode.js';
+import type { HandlerDeps } from './handler-types.js';
+import type { Invoker } from './self-invoke.js';
+import type { HandlerLogger } from './telemetry.js';
+import { transientFailure } from './transient-failure.js';
+
+type BulkPayloadDetected = Extract<DetectedPayload, { mode: 'bulk' }>;
+
+/**
+ * Bulk mode as Lambda sees it: a backfill that outlasts the invocation's time hands the rest to a new
+ * invocation of the function (the continuation), before this one ends.
+ */
+export async function invokeBulk(
+  rt: Runtime,
+  detected: BulkPayloadDetected,
+  context: Context,
+  deps: HandlerDeps & { budget: NonNullable<HandlerDeps['budget']>; invoker: Invoker },
+  logger: HandlerLogger,
+): Promise<BulkModeResult & { continuation_invoked?: boolean }> {
+  const result = await runBulk(rt, detected.payload, {
+    owner: context.awsRequestId,
+    timeUp: deps.budget(context),
+    onProgress: deps.onBulkProgress,
+    signal: deps.signal,
+  });
+  if (result.retryable_failure) throw transientFailure(result.failed_files?.[0]?.error, failureCause(result));
+  if (!result.continuation) return result;
+  await deps.invoker(continuationPayload(detected.payload, result.continuation), context);
+  logger.info('backfill continues in a new invocation', {
+    after_key: result.continuation.after_key,
+    invocation: result.continuation.invocation,
+    run_id: result.run.run_id,
+  });
+  return { ...result, continuation_invoked: true };
+}
