@@ -1,6 +1,6 @@
-import { bulkPayloadSchema } from '../../src/requests/bulk-request.js';
 import { runBulk } from '../../src/modes/bulk.js';
 import { processFiles } from '../../src/modes/process-files.js';
+import { bulkPayloadSchema } from '../../src/requests/bulk-request.js';
 import type { Runtime } from '../../src/runtime.js';
 import { timed } from '../timed.js';
 import type { ScenarioResult, ScenarioSpec } from '../types.js';
