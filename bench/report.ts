@@ -182,7 +182,7 @@ export function renderReport(r: ReportInput): string {
     out.push(
       '',
       'The handler runs as in AWS: the engine is another process reached over HTTP (`CLICKHOUSE_HOST`; a ' +
-        'benchmark-only HTTP front for chDB, `bench/lambda/clickhouse-http.ts`), so the handler process holds only the ' +
+        'HTTP front for chDB shared with the tests, `test/helpers/engine-http-front-server.ts`), so the handler process holds only the ' +
         'coordination: S3 listing, ledger rows, one INSERT … SELECT per batch. No statement byte passes through it.',
       '',
     );

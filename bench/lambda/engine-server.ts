@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { startEngineHttpFront } from '../../test/helpers/engine-http-front.js';
 import { vmHwmBytes } from '../memory.js';
-import { ROOT, tempDir } from '../spawn.js';
+import { tempDir } from '../spawn.js';
 
 export interface EngineServer {
   url: string;
@@ -10,41 +10,20 @@ export interface EngineServer {
   stop(): Promise<void>;
 }
 
-/** Starts chDB behind the minimal HTTP interface (clickhouse-http.ts) in its own process. */
-export async function startEngineServer(database: string, template: string): Promise<EngineServer> {
+/**
+ * chDB behind a ClickHouse HTTP interface in a process of its own (the tests' engine front), on a copy of
+ * the migrated template: the built Lambda handler then reaches "a server" over HTTP, as in AWS, and the
+ * handler process's memory is the coordinator's alone.
+ */
+export async function startEngineServer(template: string): Promise<EngineServer> {
   const dataDir = tempDir('server-ch');
   fs.cpSync(template, dataDir, { recursive: true });
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/lambda/clickhouse-http.ts', dataDir, database],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (c) => {
-    stderr += c;
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c) => {
-      out += c;
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (line) resolve((JSON.parse(line.slice(7)) as { port: number }).port);
-    });
-    child.on('exit', (code) => reject(new Error(`engine server exited ${code}: ${stderr.slice(-2000)}`)));
-  });
-  child.on('exit', (code, signal) => {
-    if (signal !== 'SIGKILL')
-      process.stderr.write(`engine server exited (${code ?? signal}):\n${stderr.slice(-3000)}\n`);
-  });
+  const front = await startEngineHttpFront({ dataDir, password: '' });
   return {
-    url: `http://127.0.0.1:${port}`,
-    peakRssBytes: () => vmHwmBytes(child.pid as number),
+    url: front.url,
+    peakRssBytes: () => vmHwmBytes(front.pid),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await front.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

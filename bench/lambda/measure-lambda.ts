@@ -76,7 +76,7 @@ export async function measureLambda(o: {
 
     const coldStarts: ProbeResult[] = [];
     const bulk: BulkMemory[] = [];
-    let server = await startEngineServer('bench', o.template);
+    let server = await startEngineServer(o.template);
     try {
       const env = handlerEnv(o.env, server.url);
       for (let i = 0; i < o.coldStarts; i++) {
@@ -92,7 +92,7 @@ export async function measureLambda(o: {
       ] as const) {
         // A fresh engine for each load: an empty ledger, and its own peak memory.
         await server.stop();
-        server = await startEngineServer('bench', o.template);
+        server = await startEngineServer(o.template);
         const handler = await probe(bundle, bulkPayload(bucket, false), handlerEnv(o.env, server.url));
         bulk.push({ files, handler, enginePeakRssBytes: server.peakRssBytes() });
         o.log(

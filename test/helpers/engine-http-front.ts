@@ -11,17 +11,20 @@ export interface EngineHttpFront {
   url: string;
   user: string;
   password: string;
+  /** The engine process (the benchmark reads its peak memory). */
+  pid: number;
   stop(): Promise<void>;
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export async function startEngineHttpFront(
-  options: { user?: string; password?: string } = {},
+  options: { user?: string; password?: string; dataDir?: string } = {},
 ): Promise<EngineHttpFront> {
   const user = options.user ?? 'default';
   const password = options.password ?? 'front-pw-3a61c0de';
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-front-'));
+  // A data directory given by the caller (a migrated copy) stays the caller's to remove.
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-front-'));
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -51,13 +54,14 @@ export async function startEngineHttpFront(
     url: `http://127.0.0.1:${port}`,
     user,
     password,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
         await exited;
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
