@@ -1,0 +1,85 @@
+import { type Column, quote } from './layers.js';
+import { KINDS, type PropType, UNIONS } from './model.js';
+
+/**
+ * The strict view walks every object of the statement: from the statement down, one layer per level, each object
+ * is read with JSONExtractKeysAndValuesRaw, which gives its keys (all of them, duplicates included) and each value
+ * as raw JSON, so the rules see what a typed tuple cannot: a key the specification does not name, a null, the
+ * JSON type of every value. The kind of an object (model.ts) comes from its parent's kind and key; the object of a
+ * statement is an Activity, Agent, Group, SubStatement or StatementRef as its objectType says.
+ *
+ * An object is a record (path, kind, is it an object, its keys and raw values). The walk
+ * goes as deep as a statement's objects go (DEPTH: a SubStatement's context → contextActivities → Activity →
+ * definition → interaction component → description) and never into extension values, which are free.
+ */
+export const DEPTH = 7;
+
+/** The kind of the objects under a property: '' for values that are not objects; @object: by objectType. */
+function childKind(t: PropType): string {
+  if (t.t === 'object' || t.t === 'list') return t.kind;
+  if (t.t === 'activities') return 'activity';
+  if (t.t === 'union') return `@${t.union}`;
+  return '';
+}
+
+const sqlMap = (entries: [string, string][], indent: string): string =>
+  `map(\n${indent}    ${entries.map(([k, v]) => `${quote(k)}, ${v}`).join(`,\n${indent}    `)})`;
+
+/** 'kind.key' → kind of the object(s) it holds (model.ts). */
+function childKinds(indent: string): string {
+  const entries: [string, string][] = [];
+  for (const k of KINDS) {
+    for (const p of k.props) {
+      const child = childKind(p.type);
+      if (child) entries.push([`${k.name}.${p.name}`, quote(child)]);
+    }
+  }
+  return sqlMap(entries, indent);
+}
+
+/** '@union.objectType' → kind; '@union.' when objectType is absent. */
+function unionKinds(indent: string): string {
+  const entries: [string, string][] = [];
+  for (const [union, u] of Object.entries(UNIONS)) {
+    for (const [objectType, k] of Object.entries(u.byObjectType))
+      entries.push([`@${union}.${objectType}`, quote(k)]);
+    entries.push([`@${union}.`, quote(u.absent)]);
+  }
+  return sqlMap(entries, indent);
+}
+
+/*
+ * Tables are literals inside the lambdas that read them, and lambdas capture only small values: a column
+ * captured by a lambda is copied for every element the lambda runs on.
+ */
+export function walkColumns(): Column[] {
+  const sep = "if(p = '', '', '.')";
+  // The objects one level below `frontier`: for every key whose row holds objects, one child per object or per
+  // element of an array, (path, kind, raw); the object of a statement gets its kind from its objectType; then
+  // each child is parsed once into (path, kind, is it an object, its keys and raw values).
+  const children = (
+    frontier: string,
+  ) => `arrayMap(x -> ((x).1, (x).2, startsWith((x).3, '{'), JSONExtractKeysAndValuesRaw((x).3)),
+            arrayFilter(x -> (x).2 != '', arrayMap(x -> ((x).1,
+                    if(startsWith((x).2, '@'), ${unionKinds('                    ')}[concat((x).2, '.', JSONExtractString((x).3, 'objectType'))], (x).2),
+                    (x).3),
+                arrayFlatten(arrayMap((p, kd, kv) -> arrayFlatten(arrayMap(e -> multiIf(
+                        (e).3 = '', [],
+                        startsWith((e).2, '{'), [(concat(p, ${sep}, (e).1), (e).3, (e).2)],
+                        startsWith((e).2, '['), arrayMap((el, i) -> (concat(p, ${sep}, (e).1, '[', toString(i - 1), ']'), (e).3, el),
+                            JSONExtractArrayRaw((e).2), arrayEnumerate(JSONExtractArrayRaw((e).2))),
+                        []),
+                    arrayMap(e -> ((e).1, (e).2, ${childKinds('                        ')}[concat(kd, '.', (e).1)]), kv))),
+                (${frontier}).1, (${frontier}).2, (${frontier}).4)))))`;
+  return [
+    {
+      name: 'xapi_objects',
+      note: `every object of the statement: (path, kind, is it an object, its keys and raw values); the statement, then
+    -- ${DEPTH} levels below it, each level the children of the one before (acc: the objects so far, where the last level starts)`,
+      sql: `(arrayFold((acc, level) -> (arrayConcat((acc).1, ${children('arraySlice((acc).1, (acc).2)')}), length((acc).1) + 1),
+        range(${DEPTH}),
+        ([('', 'statement', startsWith(trimLeft(clean_line), '{'), JSONExtractKeysAndValuesRaw(clean_line))], toUInt64(1)))).1`,
+      reads: [],
+    },
+  ];
+}
