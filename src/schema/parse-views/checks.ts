@@ -63,6 +63,12 @@ const kindLabels = (indent: string) =>
     KINDS.map((k) => [k.name, quote(k.label)]),
     indent,
   );
+/** kind → the rule an unknown key breaks, where the kind has its own (else 2.2.s4.b1.b7). */
+const unknownKeyRules = (indent: string) =>
+  sqlMap(
+    KINDS.filter((k) => k.unknownKey).map((k) => [k.name, quote(k.unknownKey as string)]),
+    indent,
+  );
 
 /** kind → its required keys, each with its row's rule id and words. */
 function required(indent: string): string {
@@ -97,7 +103,8 @@ const FORMATS: Format[] = [
 
 export function checkColumns(): Column[] {
   const { noNull, keyCase, knownKey, caseExact, once, notEmpty } = OBJECT_RULES;
-  // e = (path, kind, key, raw, JSON type, string value, row (type, format, vocabulary, id, says), key in another case, kind label)
+  // e = (path, kind, key, raw, JSON type, string value, row (type, format, vocabulary, id, says), key in another case,
+  //      (kind label, its unknown-key rule))
   const entries: Column = {
     name: 'xapi_entries',
     note: 'every key of every object: (path, kind, key, raw, JSON type, string value, its row, the key in another case, kind)',
@@ -106,7 +113,7 @@ export function checkColumns(): Column[] {
             if(startsWith((e).2, '"'), JSONExtractString((e).2), ''),
             ${rows('            ')}[concat(kd, '.', (e).1)],
             arrayFirst(a -> lower(a) = lower((e).1), ${kindKeys('                ')}[kd]),
-            ${kindLabels('            ')}[kd]),
+            (${kindLabels('                ')}[kd], ${unknownKeyRules('                ')}[kd])),
         kv),
     (xapi_objects).1, (xapi_objects).2, (xapi_objects).4))`,
     reads: ['xapi_objects'],
@@ -126,10 +133,11 @@ export function checkColumns(): Column[] {
         (e).4 = 'null' AND (e).2 != 'extensions', ('${noNull.id}', concat(${keyPath}, ': ${noNull.id} ', (e).3, ' ${noNull.says}')),
         (e).2 IN ('languageMap', 'extensions'), ('', ''),
         ${row(1)} = '' AND (e).8 != '', ('${keyCase.id}', concat(${where}, ': ${keyCase.id} "', (e).3, '" ${keyCase.says} ("', (e).8, '")')),
-        ${row(1)} = '', ('${knownKey.id}', concat(${where}, ': ${knownKey.id} "', (e).3, '" ${knownKey.says} ', (e).9)),
+        ${row(1)} = '', (if(((e).9).2 != '', ((e).9).2, '${knownKey.id}'),
+            concat(${where}, ': ', if(((e).9).2 != '', ((e).9).2, '${knownKey.id}'), ' "', (e).3, '" ${knownKey.says} ', ((e).9).1)),
         ${row(1)} = 'forbidden', (${row(4)}, ${said}),
         NOT ${typeOk}, (${row(4)}, concat(${said}, ' (it is ', ${typeName}, ')')),
-        ${row(1)} = 'list' AND NOT arrayAll(x -> startsWith(x, '{'), JSONExtractArrayRaw((e).4)),
+        ${row(1)} IN ('list', 'activities') AND NOT arrayAll(x -> startsWith(x, '{'), JSONExtractArrayRaw((e).4)),
             (${row(4)}, concat(${said}, ' (an element is not an object)')),
         ${row(1)} = 'strings' AND NOT arrayAll(x -> startsWith(x, '"'), JSONExtractArrayRaw((e).4)),
             (${row(4)}, concat(${said}, ' (an element is not a string)')),

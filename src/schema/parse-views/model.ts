@@ -86,6 +86,8 @@ export interface Kind {
   freeKeys?: boolean;
   /** 2.2.s2.b1 (empty objects SHOULD NOT be sent) is not applied: the ADL suite requires an LRS to accept them. */
   emptyAllowed?: boolean;
+  /** The rule a key this kind does not name breaks, where the specification has one of its own. */
+  unknownKey?: string;
   props: Property[];
 }
 
@@ -730,8 +732,9 @@ export const KINDS: Kind[] = [
   },
   {
     name: 'contextActivities',
-    label: 'contextActivities',
+    label: 'contextActivities (parent, grouping, category, other)',
     section: '2.4.6.2',
+    unknownKey: 'XAPI-00093',
     props: ['parent', 'grouping', 'category', 'other'].map(
       (name): Property => ({
         name,

@@ -10,6 +10,8 @@ export interface Case {
   id: string;
   valid: boolean;
   statement: unknown;
+  /** The line as written, when JSON.stringify cannot write it (a key used twice). */
+  line?: string;
   /** For a case of our own: the family of rules it belongs to, and the rule an invalid one breaks. */
   family?: string;
   rule?: string;
@@ -37,7 +39,7 @@ export async function judge(rt: Runtime, cases: Case[]): Promise<Outcome[]> {
   try {
     const verdicts = async (validation: 'lenient' | 'strict'): Promise<Verdict[]> => {
       const file = path.join(dir, `cases.${validation}.jsonl`);
-      fs.writeFileSync(file, `${cases.map((c) => JSON.stringify(c.statement)).join('\n')}\n`);
+      fs.writeFileSync(file, `${cases.map((c) => c.line ?? JSON.stringify(c.statement)).join('\n')}\n`);
       const modeRt: Runtime = { ...rt, config: { ...rt.config, validation } };
       const result = await ingest(modeRt, localSourceObjects([file]), { mode: 'conformance', force: true });
       if (result.totals.files_failed > 0) throw new Error(result.files[0]?.error ?? 'load failed');
