@@ -12,8 +12,9 @@ export const PATTERNS: Record<Exclude<Format, 'timestamp'>, string> = {
   uuid: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
   // 4.3 / RFC 3987: a scheme, then no whitespace (2.2.s4.b1.b8: never without a scheme).
   iri: String.raw`^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$`,
-  // An IRL is an IRI that locates: scheme://authority…
-  irl: String.raw`^[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*$`,
+  // An IRL: 2.2.s4.b1.b8 requires a scheme; beyond that the check is an IRI's (2.2.s4.b6 allows best effort, and
+  // an IRL that does not look like scheme://host, a urn: or file:/// one, is still one to some LRSs).
+  irl: String.raw`^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$`,
   // 2.4.2.3.s3.table1.row1: "mailto:email address".
   mailto: String.raw`^mailto:[^@\s]+@[^@\s]+$`,
   sha1: '^[0-9a-fA-F]{40}$',
@@ -27,8 +28,11 @@ export const PATTERNS: Record<Exclude<Format, 'timestamp'>, string> = {
   version: String.raw`^1\.0(\.\d+)?$`,
 };
 
-/** 4.5: ISO 8601 date and time; `-00:00` is not an offset ISO 8601 allows (RFC 3339's "unknown local offset"). */
-const TIMESTAMP = String.raw`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$`;
+/**
+ * 4.5: an ISO 8601 date and time, extended (2024-03-04T10:20:30.5Z) or basic (20240304T102030Z) format; `-00:00`
+ * is not an offset ISO 8601 allows (it is RFC 3339's "unknown local offset").
+ */
+const TIMESTAMP = String.raw`^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?|\d{8}T\d{2}(?:\d{2}(?:\d{2}(?:[.,]\d+)?)?)?)(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$`;
 
 /** SQL that is true when the text `x` (a String) does not have the format. */
 export function formatBroken(format: Format, x: string): string {

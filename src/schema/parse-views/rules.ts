@@ -76,7 +76,7 @@ export const STRICT_RULES: StrictRule[] = [
   r(
     'XAPI-00017',
     '2.3.2.s2.b1',
-    ['statement'],
+    ['statement', 'substatement'],
     'object',
     "a voiding statement's object is a StatementRef",
     `${sub('verb', 'id')} = 'http://adlnet.gov/expapi/verbs/voided' AND ${sub('object', 'objectType')} != 'StatementRef'`,
@@ -158,6 +158,18 @@ export const STRICT_RULES: StrictRule[] = [
     'interactionType',
     'an interaction (correctResponsesPattern, choices, scale, source, target, steps) has an interactionType',
     `NOT ${has('interactionType')} AND (${has('correctResponsesPattern')} OR ${INTERACTION_LISTS.map(has).join(' OR ')})`,
+  ),
+  r(
+    'DATA-2.4.4.1.s15.table2',
+    '2.4.4.1.s15.table2',
+    ['definition'],
+    'interactionType',
+    'a component list goes with its interactionType: choices with choice or sequencing, scale with likert, source and target with matching, steps with performance (2.4.4.1.s13.b3 lets an LRS reject the others)',
+    `${has('interactionType')} AND (
+        (${has('choices')} AND ${str('interactionType')} NOT IN ('choice', 'sequencing'))
+        OR (${has('scale')} AND ${str('interactionType')} != 'likert')
+        OR ((${has('source')} OR ${has('target')}) AND ${str('interactionType')} != 'matching')
+        OR (${has('steps')} AND ${str('interactionType')} != 'performance'))`,
   ),
   r(
     'DATA-2.4.4.1.s16.b1',
