@@ -244,19 +244,37 @@ export const OBJECT_RULES = {
   noNull: {
     id: 'XAPI-00001',
     section: '2.2.s4.b1.b1',
+    rule: 'no value is null, except an extension value',
     says: 'is null (only an extension value may be null)',
   },
   keyCase: {
     id: 'XAPI-00008',
     section: '2.2.s4.b1.b5',
+    rule: 'keys are spelled in the case the specification spells them',
     says: 'is not spelled as the specification spells it',
   },
-  knownKey: { id: 'DATA-2.2.s4.b1.b7', section: '2.2.s4.b1.b7', says: 'is not a property of' },
-  caseExact: { id: 'XAPI-00009', section: '2.2.s4.b1.b6', says: 'values are case-exact' },
-  once: { id: 'DATA-2.2.s2.b2', section: '2.2.s2.b2', says: 'is used more than once' },
+  knownKey: {
+    id: 'DATA-2.2.s4.b1.b7',
+    section: '2.2.s4.b1.b7',
+    rule: 'an object has only the properties its table names',
+    says: 'is not a property of',
+  },
+  caseExact: {
+    id: 'XAPI-00009',
+    section: '2.2.s4.b1.b6',
+    rule: 'a value from a vocabulary (objectType, interactionType) is spelled exactly',
+    says: 'values are case-exact',
+  },
+  once: {
+    id: 'DATA-2.2.s2.b2',
+    section: '2.2.s2.b2',
+    rule: 'a property is used once',
+    says: 'is used more than once',
+  },
   notEmpty: {
     id: 'DATA-2.2.s2.b1',
     section: '2.2.s2.b1',
+    rule: 'no empty object, except an Activity definition and extensions (2.2.s2.b1 is a SHOULD NOT; the ADL suite requires those two to be accepted)',
     says: 'is an empty object (allowed only as an Activity definition or extensions)',
   },
 } as const;
