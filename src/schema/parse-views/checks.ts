@@ -2,11 +2,15 @@ import { formatBroken } from './formats.js';
 import { type Column, childPath, quote, shownPath } from './layers.js';
 import { type Format, KINDS, type PropType, rowRule } from './model.js';
 import { OBJECT_RULES, STRICT_RULES } from './rules.js';
+import { children, DEPTH, ROOT_LEVEL } from './walk.js';
 
 /**
- * The strict checks, on every object the walk met (walk.ts): first the rules every object obeys, driven by the
- * property tables of model.ts (the rows are written into the SQL as a literal map, from the model, never from
- * data); then each kind's rules of rules.ts.
+ * The strict checks, on every object of the statement, level by level as the walk reads them (walk.ts): the rules
+ * every object obeys, driven by the property tables of model.ts (written into the SQL as literal maps, from the
+ * model, never from data), then each kind's rules of rules.ts.
+ *
+ * Each check gives a small code; only for the first broken rule of a statement are the rejection's id and words
+ * built (a block of lines holds millions of keys: a message for each costs gigabytes).
  */
 
 /** The JSON type a row expects of its value, and the format or vocabulary of a string. */
@@ -21,38 +25,47 @@ function expectation(t: PropType): { expect: string; format: Format | ''; values
     case 'object':
     case 'union':
       return { expect: 'object', format: '', values: [] };
-    case 'list':
-      return { expect: 'list', format: '', values: [] };
-    case 'activities':
-      return { expect: 'activities', format: '', values: [] };
-    case 'strings':
-      return { expect: 'strings', format: '', values: [] };
-    case 'forbidden':
-      return { expect: 'forbidden', format: '', values: [] };
+    default:
+      // list, strings, activities, forbidden
+      return { expect: t.t, format: '', values: [] };
   }
 }
 
 const sqlMap = (entries: [string, string][], indent: string): string =>
   `map(\n${indent}    ${entries.map(([k, v]) => `${quote(k)}, ${v}`).join(`,\n${indent}    `)})`;
 const sqlArray = (items: readonly string[]): string => `[${items.map(quote).join(', ')}]`;
-
-/** 'kind.key' → (JSON type, format, vocabulary, rule id, what the row says), for every row of every table. */
-function rows(indent: string): string {
-  const entries: [string, string][] = [];
-  for (const k of KINDS) {
-    for (const p of k.props) {
-      const e = expectation(p.type);
-      const values = e.values.length > 0 ? sqlArray(e.values) : '[]::Array(String)';
-      entries.push([
-        `${k.name}.${p.name}`,
-        `(${quote(e.expect)}, ${quote(e.format)}, ${values}, ${quote(rowRule(p))}, ${quote(p.says)})`,
-      ]);
-    }
-  }
-  return sqlMap(entries, indent);
-}
-
+const rows = () =>
+  KINDS.flatMap((k) => k.props.map((p) => ({ key: `${k.name}.${p.name}`, p, e: expectation(p.type) })));
 const tabled = () => KINDS.filter((k) => !k.freeKeys);
+
+/** 'kind.key' → the JSON type its row expects ('' for a key the table does not name). */
+const expects = (indent: string) =>
+  sqlMap(
+    rows().map((r) => [r.key, quote(r.e.expect)]),
+    indent,
+  );
+/** 'kind.key' → the format of a string. */
+const formats = (indent: string) =>
+  sqlMap(
+    rows()
+      .filter((r) => r.e.format)
+      .map((r) => [r.key, quote(r.e.format)]),
+    indent,
+  );
+/** 'kind.key' → the vocabulary of a string. */
+const vocabularies = (indent: string) =>
+  sqlMap(
+    rows()
+      .filter((r) => r.e.values.length > 0)
+      .map((r) => [r.key, sqlArray(r.e.values)]),
+    indent,
+  );
+/** 'kind.key' → (rule id, what the row says). */
+const rowWords = (indent: string) =>
+  sqlMap(
+    rows().map((r) => [r.key, `(${quote(rowRule(r.p))}, ${quote(r.p.says)})`]),
+    indent,
+  );
 const kindKeys = (indent: string) =>
   sqlMap(
     tabled().map((k) => [k.name, sqlArray(k.props.map((p) => p.name))]),
@@ -69,24 +82,17 @@ const unknownKeyRules = (indent: string) =>
     KINDS.filter((k) => k.unknownKey).map((k) => [k.name, quote(k.unknownKey as string)]),
     indent,
   );
-
-/** kind → its required keys, each with its row's rule id and words. */
-function required(indent: string): string {
-  const entries: [string, string][] = tabled()
-    .filter((k) => k.props.some((p) => p.required))
-    .map((k) => [
-      k.name,
-      `[${k.props
-        .filter((p) => p.required)
-        .map((p) => `(${quote(p.name)}, ${quote(rowRule(p))}, ${quote(p.says)})`)
-        .join(', ')}]`,
-    ]);
-  return sqlMap(entries, indent);
-}
+const required = (indent: string) =>
+  sqlMap(
+    tabled()
+      .filter((k) => k.props.some((p) => p.required))
+      .map((k) => [k.name, sqlArray(k.props.filter((p) => p.required).map((p) => p.name))]),
+    indent,
+  );
 
 /** The JSON type of a raw value. */
-const JSON_TYPE =
-  "multiIf(raw = 'null', 'null', startsWith(raw, '\"'), 'string', startsWith(raw, '{'), 'object', startsWith(raw, '['), 'array', raw IN ('true', 'false'), 'boolean', match(raw, '^-?[0-9]+$'), 'integer', 'number')";
+const jsonType = (raw: string) =>
+  `multiIf(${raw} = 'null', 'null', startsWith(${raw}, '"'), 'string', startsWith(${raw}, '{'), 'object', startsWith(${raw}, '['), 'array', ${raw} IN ('true', 'false'), 'boolean', match(${raw}, '^-?[0-9]+$'), 'integer', 'number')`;
 
 const FORMATS: Format[] = [
   'uuid',
@@ -101,93 +107,124 @@ const FORMATS: Format[] = [
   'version',
 ];
 
+/** Codes of the rules on a key (the first broken one is reported). */
+const KEY = {
+  null: 1,
+  keyCase: 2,
+  unknown: 3,
+  forbidden: 4,
+  type: 5,
+  element: 6,
+  format: 7,
+  vocabularyCase: 8,
+  vocabulary: 9,
+  elementString: 10,
+} as const;
+/** Codes of the rules on an object as a whole. */
+const OBJECT = { once: 101, required: 102, empty: 103 } as const;
+/** Codes of the rules of rules.ts: 200 + their place in STRICT_RULES. */
+const RULE = 200;
+
+/** A problem: (code, path of the object, its kind, the key, the JSON type of its value); code 0: none. */
+const NO_PROBLEM = "(toUInt16(0), '', '', '', '')";
+
+/**
+ * The first problem of the objects of one level of the walk (an array of (path, kind, is it an object, keys and
+ * raw values)): for each object, its keys against its property table, then the object as a whole, then its
+ * rules in rules.ts. `t` is the JSON type a key's row expects, `f` the format of a string.
+ */
+function levelProblem(level: string): string {
+  const typeOk = `multiIf(t = 'number', ${jsonType('(e).2')} IN ('number', 'integer'), t = 'activities', ${jsonType('(e).2')} IN ('object', 'array'), t IN ('list', 'strings'), ${jsonType('(e).2')} = 'array', ${jsonType('(e).2')} = t)`;
+  const str = 'JSONExtractString((e).2)';
+  const vocabulary = `${vocabularies('                    ')}[concat(kd, '.', (e).1)]`;
+  const keyProblem = `arrayFirst(x -> (x).1 > 0, arrayMap((e, t, f) -> (toUInt16(multiIf(
+                (e).2 = 'null' AND kd != 'extensions', ${KEY.null},
+                kd IN ('languageMap', 'extensions'), 0,
+                t = '' AND arrayExists(a -> lower(a) = lower((e).1), ${kindKeys('                    ')}[kd]), ${KEY.keyCase},
+                t = '', ${KEY.unknown},
+                t = 'forbidden', ${KEY.forbidden},
+                NOT ${typeOk}, ${KEY.type},
+                t IN ('list', 'activities') AND NOT arrayAll(x -> startsWith(x, '{'), JSONExtractArrayRaw((e).2)), ${KEY.element},
+                t = 'strings' AND NOT arrayAll(x -> startsWith(x, '"'), JSONExtractArrayRaw((e).2)), ${KEY.elementString},
+                f != '' AND multiIf(${FORMATS.map((fm) => `f = '${fm}', ${formatBroken(fm, str)}`).join(',\n                    ')}, false), ${KEY.format},
+                t = 'string' AND NOT has(${vocabulary}, ${str})
+                    AND has(arrayMap(x -> lower(x), ${vocabulary}), lower(${str})), ${KEY.vocabularyCase},
+                t = 'string' AND notEmpty(${vocabulary}) AND NOT has(${vocabulary}, ${str}), ${KEY.vocabulary},
+                0)), (e).1, ${jsonType('(e).2')}),
+            kv,
+            arrayMap(e -> ${expects('                ')}[concat(kd, '.', (e).1)], kv),
+            arrayMap(e -> ${formats('                ')}[concat(kd, '.', (e).1)], kv)))`;
+  const emptyAllowed = KINDS.filter((k) => k.emptyAllowed).map((k) => quote(k.name));
+  const ks = 'arrayMap(e -> (e).1, kv)';
+  const objectProblem = `multiIf(
+            length(arrayDistinct(${ks})) != length(kv), (${OBJECT.once}, arrayFirst((k, i) -> indexOf(${ks}, k) != i, ${ks}, arrayEnumerate(kv))),
+            NOT hasAll(${ks}, ${required('                ')}[kd]), (${OBJECT.required}, arrayFirst(q -> NOT has(${ks}, q), ${required('                ')}[kd])),
+            empty(kv) AND kd NOT IN (${emptyAllowed.join(', ')}), (${OBJECT.empty}, ''),
+            (0, ''))`;
+  const ruleKinds = [...new Set(STRICT_RULES.flatMap((r) => r.on))];
+  const ruleProblem = `if(kd NOT IN (${ruleKinds.map(quote).join(', ')}), 0, arrayMap(m -> multiIf(
+${STRICT_RULES.map((r, i) => `                kd IN (${r.on.map(quote).join(', ')}) AND (${r.broken}), ${RULE + i + 1}`).join(',\n')},
+                0), [CAST(kv, 'Map(String, String)')])[1])`;
+  return `arrayFirst(x -> (x).1 > 0, arrayMap((p, kd, ok, kv) -> if(NOT ok, ${NO_PROBLEM},
+        arrayMap(kp -> if((kp).1 > 0, ((kp).1, p, kd, (kp).2, (kp).3),
+            arrayMap(op -> if((op).1 > 0, (toUInt16((op).1), p, kd, (op).2, ''),
+                (toUInt16(${ruleProblem}), p, kd, '', '')),
+            [${objectProblem}])[1]),
+        [${keyProblem}])[1]),
+    (${level}).1, (${level}).2, (${level}).3, (${level}).4))`;
+}
+
 export function checkColumns(): Column[] {
   const { noNull, keyCase, knownKey, caseExact, once, notEmpty } = OBJECT_RULES;
-  // e = (path, kind, key, raw, JSON type, string value, row (type, format, vocabulary, id, says), key in another case,
-  //      (kind label, its unknown-key rule))
-  const entries: Column = {
-    name: 'xapi_entries',
-    note: 'every key of every object: (path, kind, key, raw, JSON type, string value, its row, the key in another case, kind)',
-    sql: `arrayFlatten(arrayMap((p, kd, kv) -> arrayMap(e -> (p, kd, (e).1, (e).2,
-            ${JSON_TYPE.replaceAll('raw', '(e).2')},
-            if(startsWith((e).2, '"'), JSONExtractString((e).2), ''),
-            ${rows('            ')}[concat(kd, '.', (e).1)],
-            arrayFirst(a -> lower(a) = lower((e).1), ${kindKeys('                ')}[kd]),
-            (${kindLabels('                ')}[kd], ${unknownKeyRules('                ')}[kd])),
-        kv),
-    (xapi_objects).1, (xapi_objects).2, (xapi_objects).4))`,
-    reads: ['xapi_objects'],
+  const problem: Column = {
+    name: 'strict_problem',
+    note: `the first broken rule, level by level of the statement's objects: (code, path, kind, key, JSON type of its value).
+    -- acc = (the first problem found so far, the objects of the current level); a level is checked while none is found.`,
+    sql: `(arrayFold((acc, depth) -> (
+        if(((acc).1).1 > 0, (acc).1, ${levelProblem('(acc).2')}),
+        ${children('(acc).2')}),
+    range(${DEPTH + 1}),
+    (${NO_PROBLEM}, ${ROOT_LEVEL}))).1`,
+    reads: [],
   };
-  const where = shownPath('(e).1');
-  const keyPath = "concat((e).1, if((e).1 = '', '', '.'), (e).3)";
-  const row = (i: number) => `((e).7).${i}`;
-  const said = `concat(${keyPath}, ': ', ${row(4)}, ' ', ${row(5)})`;
-  const typeName =
-    "multiIf((e).5 = 'object', 'an object', (e).5 = 'array', 'an array', (e).5 = 'string', 'a string', (e).5 = 'boolean', 'a boolean', 'a number')";
-  const typeOk = `multiIf(${row(1)} = 'number', (e).5 IN ('number', 'integer'), ${row(1)} = 'activities', (e).5 IN ('object', 'array'), ${row(1)} IN ('list', 'strings'), (e).5 = 'array', (e).5 = ${row(1)})`;
-  const formatBroken_ = `multiIf(${FORMATS.map((f) => `${row(2)} = '${f}', ${formatBroken(f, '(e).6')}`).join(',\n                ')}, false)`;
-  const entryErrors: Column = {
-    name: 'entry_errors',
-    note: 'model.ts rows and OBJECT_RULES (rules.ts), on every key of every object',
-    sql: `arrayMap(e -> multiIf(
-        (e).4 = 'null' AND (e).2 != 'extensions', ('${noNull.id}', concat(${keyPath}, ': ${noNull.id} ', (e).3, ' ${noNull.says}')),
-        (e).2 IN ('languageMap', 'extensions'), ('', ''),
-        ${row(1)} = '' AND (e).8 != '', ('${keyCase.id}', concat(${where}, ': ${keyCase.id} "', (e).3, '" ${keyCase.says} ("', (e).8, '")')),
-        ${row(1)} = '', (if(((e).9).2 != '', ((e).9).2, '${knownKey.id}'),
-            concat(${where}, ': ', if(((e).9).2 != '', ((e).9).2, '${knownKey.id}'), ' "', (e).3, '" ${knownKey.says} ', ((e).9).1)),
-        ${row(1)} = 'forbidden', (${row(4)}, ${said}),
-        NOT ${typeOk}, (${row(4)}, concat(${said}, ' (it is ', ${typeName}, ')')),
-        ${row(1)} IN ('list', 'activities') AND NOT arrayAll(x -> startsWith(x, '{'), JSONExtractArrayRaw((e).4)),
-            (${row(4)}, concat(${said}, ' (an element is not an object)')),
-        ${row(1)} = 'strings' AND NOT arrayAll(x -> startsWith(x, '"'), JSONExtractArrayRaw((e).4)),
-            (${row(4)}, concat(${said}, ' (an element is not a string)')),
-        ${row(1)} = 'string' AND ${row(2)} != '' AND ${formatBroken_},
-            (${row(4)}, ${said}),
-        notEmpty(${row(3)}) AND NOT has(${row(3)}, (e).6) AND has(arrayMap(x -> lower(x), ${row(3)}), lower((e).6)),
-            ('${caseExact.id}', concat(${keyPath}, ': ${caseExact.id} ${caseExact.says}: ', arrayStringConcat(${row(3)}, ', '))),
-        notEmpty(${row(3)}) AND NOT has(${row(3)}, (e).6), (${row(4)}, ${said}),
-        ('', '')),
-    xapi_entries)`,
-    reads: ['xapi_entries'],
+  const code = '(strict_problem).1';
+  const p = '(strict_problem).2';
+  const kd = '(strict_problem).3';
+  const key = '(strict_problem).4';
+  const jt = '(strict_problem).5';
+  const where = shownPath(p);
+  const keyPath = `concat(${p}, if(${p} = '', '', '.'), ${key})`;
+  const typeName = `multiIf(${jt} = 'object', 'an object', ${jt} = 'array', 'an array', ${jt} = 'string', 'a string', ${jt} = 'boolean', 'a boolean', 'a number')`;
+  const unknownId = `if(${unknownKeyRules('            ')}[${kd}] != '', ${unknownKeyRules('            ')}[${kd}], '${knownKey.id}')`;
+  const ruleWords = STRICT_RULES.map((r, i) => {
+    const w = r.path ? childPath(p, r.path) : where;
+    return `        ${code} = ${RULE + i + 1}, (${quote(r.id)}, concat(${w}, ': ${r.id} ', ${quote(r.says)}))`;
+  });
+  const error: Column = {
+    name: 'strict_error',
+    note: 'the first strict rule broken: (rule id, where: what)',
+    sql: `multiIf(
+        ${code} = 0, ('', ''),
+        ${code} = ${KEY.null}, ('${noNull.id}', concat(${keyPath}, ': ${noNull.id} ', ${key}, ' ${noNull.says}')),
+        ${code} = ${KEY.keyCase}, ('${keyCase.id}', concat(${where}, ': ${keyCase.id} "', ${key}, '" ${keyCase.says} ("',
+            arrayFirst(a -> lower(a) = lower(${key}), ${kindKeys('            ')}[${kd}]), '")')),
+        ${code} = ${KEY.unknown}, (${unknownId}, concat(${where}, ': ', ${unknownId}, ' "', ${key}, '" ${knownKey.says} ', ${kindLabels('            ')}[${kd}])),
+        ${code} = ${KEY.vocabularyCase}, ('${caseExact.id}', concat(${keyPath}, ': ${caseExact.id} ${caseExact.says}: ',
+            arrayStringConcat(${vocabularies('            ')}[concat(${kd}, '.', ${key})], ', '))),
+        ${code} = ${OBJECT.once}, ('${once.id}', concat(${where}, ': ${once.id} "', ${key}, '" ${once.says}')),
+        ${code} = ${OBJECT.empty}, ('${notEmpty.id}', concat(${where}, ': ${notEmpty.id} ', ${kindLabels('            ')}[${kd}], ' ${notEmpty.says}')),
+        -- the other codes on a key, and a missing required key: the row of a property table, and how it is broken
+        ${code} < ${RULE},
+            arrayMap(w -> ((w).1, concat(${keyPath}, ': ', (w).1, ' ', (w).2, multiIf(
+                    ${code} = ${KEY.type}, concat(' (it is ', ${typeName}, ')'),
+                    ${code} = ${KEY.element}, ' (an element is not an object)',
+                    ${code} = ${KEY.elementString}, ' (an element is not a string)',
+                    ${code} = ${OBJECT.required}, ' (required)',
+                    ''))),
+                [${rowWords('                ')}[concat(${kd}, '.', ${key})]])[1],
+${ruleWords.join(',\n')},
+        ('', ''))`,
+    reads: ['strict_problem'],
   };
-  const rwhere = shownPath('p');
-  const emptyAllowed = KINDS.filter((k) => k.emptyAllowed).map((k) => quote(k.name));
-  const objectErrors: Column = {
-    name: 'object_errors',
-    note: 'OBJECT_RULES (rules.ts) and required rows (model.ts), on every object',
-    sql: `arrayMap((p, kd, ok, ks) -> multiIf(
-        NOT ok, ('', ''),
-        length(arrayDistinct(ks)) != length(ks),
-            ('${once.id}', concat(${rwhere}, ': ${once.id} "', arrayFirst((k, i) -> indexOf(ks, k) != i, ks, arrayEnumerate(ks)), '" ${once.says}')),
-        arrayExists(q -> NOT has(ks, (q).1), ${required('            ')}[kd]),
-            arrayMap(q -> ((q).2, concat(${rwhere}, ': ', (q).2, ' ', (q).3, ' (required)')),
-                arrayFilter(q -> NOT has(ks, (q).1), ${required('                ')}[kd]))[1],
-        empty(ks) AND kd NOT IN (${emptyAllowed.join(', ')}),
-            ('${notEmpty.id}', concat(${rwhere}, ': ${notEmpty.id} ', ${kindLabels('            ')}[kd], ' ${notEmpty.says}')),
-        ('', '')),
-    (xapi_objects).1, (xapi_objects).2, (xapi_objects).3, arrayMap(kv -> arrayMap(e -> (e).1, kv), (xapi_objects).4))`,
-    reads: ['xapi_objects'],
-  };
-  const kindColumns: Column[] = [];
-  for (const k of KINDS) {
-    const rules = STRICT_RULES.filter((x) => x.on.includes(k.name));
-    if (rules.length === 0) continue;
-    const branches = rules.map((rule) => {
-      const w = rule.path ? childPath('at', rule.path) : shownPath('at');
-      return `        ${rule.broken},\n            (${quote(rule.id)}, concat(${w}, ': ${rule.id} ', ${quote(rule.says)}))`;
-    });
-    kindColumns.push({
-      name: `${k.name}_objects`,
-      sql: `arrayFilter(o -> (o).2 = '${k.name}' AND (o).3, xapi_objects)`,
-      reads: ['xapi_objects'],
-    });
-    kindColumns.push({
-      name: `${k.name}_errors`,
-      note: `${k.label} (${k.section}): its rules in rules.ts; m maps each key to its raw value`,
-      sql: `arrayMap((at, m) -> multiIf(\n${branches.join(',\n')},\n        ('', '')),
-    (${k.name}_objects).1, arrayMap(kv -> CAST(kv, 'Map(String, String)'), (${k.name}_objects).4))`,
-      reads: [`${k.name}_objects`],
-    });
-  }
-  return [entries, entryErrors, objectErrors, ...kindColumns];
+  return [problem, error];
 }

@@ -10,7 +10,6 @@ import {
   VIEW_SETTINGS,
 } from './shared.js';
 import { statementType } from './types.js';
-import { walkColumns } from './walk.js';
 
 /**
  * The two parse views of migration 0002, from the model and rules: the text `npm run schema:generate` writes to
@@ -28,17 +27,8 @@ FROM (${cleanLine(table)})`;
 
 /** The strict rules' columns (walk.ts, checks.ts), stacked into layers by what each reads. */
 function strictColumns(): Column[] {
-  const checks = checkColumns();
-  const errors = checks.filter((c) => c.name.endsWith('_errors')).map((c) => c.name);
   return [
-    ...walkColumns(),
-    ...checks,
-    {
-      name: 'strict_error',
-      note: 'the first strict rule broken: (rule id, where: what)',
-      sql: `arrayFirst(e -> (e).1 != '', arrayConcat(${errors.join(', ')}))`,
-      reads: errors,
-    },
+    ...checkColumns(),
     // Picked from an array rather than by if/multiIf: a branch of those is evaluated lazily, and ClickHouse then
     // computes everything below it again for each branch that reads it (~10x the cost of the strict rules).
     {

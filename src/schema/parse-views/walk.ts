@@ -1,4 +1,4 @@
-import { type Column, quote } from './layers.js';
+import { quote } from './layers.js';
 import { KINDS, type PropType, UNIONS } from './model.js';
 
 /**
@@ -8,9 +8,11 @@ import { KINDS, type PropType, UNIONS } from './model.js';
  * JSON type of every value. The kind of an object (model.ts) comes from its parent's kind and key; the object of a
  * statement is an Activity, Agent, Group, SubStatement or StatementRef as its objectType says.
  *
- * An object is a record (path, kind, is it an object, its keys and raw values). The walk
- * goes as deep as a statement's objects go (DEPTH: a SubStatement's context → contextActivities → Activity →
- * definition → interaction component → description) and never into extension values, which are free.
+ * An object is a record (path, kind, is it an object, its keys and raw values). The walk goes level by level,
+ * as deep as a statement's objects go (DEPTH: a SubStatement's context → contextActivities → Activity →
+ * definition → interaction component → description) and never into extension values, which are free. Each level
+ * is checked (checks.ts) before the next is read, and only the first problem found is kept: a block holds
+ * millions of objects, and keeping them all costs gigabytes.
  */
 export const DEPTH = 7;
 
@@ -52,34 +54,29 @@ function unionKinds(indent: string): string {
  * Tables are literals inside the lambdas that read them, and lambdas capture only small values: a column
  * captured by a lambda is copied for every element the lambda runs on.
  */
-export function walkColumns(): Column[] {
+/**
+ * The objects one level below `frontier` (an array of objects as (path, kind, is it an object, keys and raw
+ * values)): for every key whose row holds objects, one child per object or per element of an array; the kind of
+ * each from its parent's kind and key (the object of a statement: from its objectType); each child parsed once.
+ * The child kinds are looked up first, beside the keys, so that only the children's raw values are copied.
+ */
+export function children(frontier: string): string {
   const sep = "if(p = '', '', '.')";
-  // The objects one level below `frontier`: for every key whose row holds objects, one child per object or per
-  // element of an array, (path, kind, raw); the object of a statement gets its kind from its objectType; then
-  // each child is parsed once into (path, kind, is it an object, its keys and raw values).
-  const children = (
-    frontier: string,
-  ) => `arrayMap(x -> ((x).1, (x).2, startsWith((x).3, '{'), JSONExtractKeysAndValuesRaw((x).3)),
-            arrayFilter(x -> (x).2 != '', arrayMap(x -> ((x).1,
-                    if(startsWith((x).2, '@'), ${unionKinds('                    ')}[concat((x).2, '.', JSONExtractString((x).3, 'objectType'))], (x).2),
-                    (x).3),
-                arrayFlatten(arrayMap((p, kd, kv) -> arrayFlatten(arrayMap(e -> multiIf(
-                        (e).3 = '', [],
-                        startsWith((e).2, '{'), [(concat(p, ${sep}, (e).1), (e).3, (e).2)],
-                        startsWith((e).2, '['), arrayMap((el, i) -> (concat(p, ${sep}, (e).1, '[', toString(i - 1), ']'), (e).3, el),
-                            JSONExtractArrayRaw((e).2), arrayEnumerate(JSONExtractArrayRaw((e).2))),
-                        []),
-                    arrayMap(e -> ((e).1, (e).2, ${childKinds('                        ')}[concat(kd, '.', (e).1)]), kv))),
-                (${frontier}).1, (${frontier}).2, (${frontier}).4)))))`;
-  return [
-    {
-      name: 'xapi_objects',
-      note: `every object of the statement: (path, kind, is it an object, its keys and raw values); the statement, then
-    -- ${DEPTH} levels below it, each level the children of the one before (acc: the objects so far, where the last level starts)`,
-      sql: `(arrayFold((acc, level) -> (arrayConcat((acc).1, ${children('arraySlice((acc).1, (acc).2)')}), length((acc).1) + 1),
-        range(${DEPTH}),
-        ([('', 'statement', startsWith(trimLeft(clean_line), '{'), JSONExtractKeysAndValuesRaw(clean_line))], toUInt64(1)))).1`,
-      reads: [],
-    },
-  ];
+  return `arrayMap(x -> ((x).1, (x).2, startsWith((x).3, '{'), JSONExtractKeysAndValuesRaw((x).3)),
+        arrayFilter(x -> (x).2 != '', arrayMap(x -> ((x).1,
+                if(startsWith((x).2, '@'), ${unionKinds('                ')}[concat((x).2, '.', JSONExtractString((x).3, 'objectType'))], (x).2),
+                (x).3),
+            arrayFlatten(arrayMap((p, kd, kv, cks) -> arrayFlatten(arrayMap((e, ck) -> multiIf(
+                    ck = '', [],
+                    startsWith((e).2, '{'), [(concat(p, ${sep}, (e).1), ck, (e).2)],
+                    startsWith((e).2, '['), arrayMap((el, i) -> (concat(p, ${sep}, (e).1, '[', toString(i - 1), ']'), ck, el),
+                        JSONExtractArrayRaw((e).2), arrayEnumerate(JSONExtractArrayRaw((e).2))),
+                    []),
+                kv, cks)),
+            (${frontier}).1, (${frontier}).2, (${frontier}).4,
+            arrayMap((kd, kv) -> arrayMap(e -> ${childKinds('                ')}[concat(kd, '.', (e).1)], kv), (${frontier}).2, (${frontier}).4))))))`;
 }
+
+/** The statement itself, as the first level of the walk. */
+export const ROOT_LEVEL =
+  "[('', 'statement', toUInt8(startsWith(trimLeft(clean_line), '{')), JSONExtractKeysAndValuesRaw(clean_line))]";
