@@ -1,5 +1,5 @@
 import { formatBroken } from './formats.js';
-import { type Column, childPath, quote, shownPath } from './layers.js';
+import { type Column, childPath, lookup, quote, shownPath } from './layers.js';
 import { type Format, KINDS, type PropType, rowRule } from './model.js';
 import { OBJECT_RULES, STRICT_RULES } from './rules.js';
 import { children, DEPTH, ROOT_LEVEL } from './walk.js';
@@ -39,17 +39,19 @@ const rows = () =>
 const tabled = () => KINDS.filter((k) => !k.freeKeys);
 
 /** 'kind.key' → the JSON type its row expects ('' for a key the table does not name). */
-const expects = (indent: string) =>
-  sqlMap(
+const expects = (key: string, indent: string) =>
+  lookup(
     rows().map((r) => [r.key, quote(r.e.expect)]),
+    key,
     indent,
   );
 /** 'kind.key' → the format of a string. */
-const formats = (indent: string) =>
-  sqlMap(
+const formats = (key: string, indent: string) =>
+  lookup(
     rows()
       .filter((r) => r.e.format)
       .map((r) => [r.key, quote(r.e.format)]),
+    key,
     indent,
   );
 /** 'kind.key' → the vocabulary of a string. */
@@ -71,15 +73,17 @@ const kindKeys = (indent: string) =>
     tabled().map((k) => [k.name, sqlArray(k.props.map((p) => p.name))]),
     indent,
   );
-const kindLabels = (indent: string) =>
-  sqlMap(
+const kindLabels = (key: string, indent: string) =>
+  lookup(
     KINDS.map((k) => [k.name, quote(k.label)]),
+    key,
     indent,
   );
 /** kind → the rule an unknown key breaks, where the kind has its own (else 2.2.s4.b1.b7). */
-const unknownKeyRules = (indent: string) =>
-  sqlMap(
+const unknownKeyRules = (key: string, indent: string) =>
+  lookup(
     KINDS.filter((k) => k.unknownKey).map((k) => [k.name, quote(k.unknownKey as string)]),
+    key,
     indent,
   );
 const required = (indent: string) =>
@@ -152,8 +156,8 @@ function levelProblem(level: string): string {
                 t = 'string' AND notEmpty(${vocabulary}) AND NOT has(${vocabulary}, ${str}), ${KEY.vocabulary},
                 0)), (e).1, ${jsonType('(e).2')}),
             kv,
-            arrayMap(e -> ${expects('                ')}[concat(kd, '.', (e).1)], kv),
-            arrayMap(e -> ${formats('                ')}[concat(kd, '.', (e).1)], kv)))`;
+            arrayMap(e -> ${expects("concat(kd, '.', (e).1)", '                ')}, kv),
+            arrayMap(e -> ${formats("concat(kd, '.', (e).1)", '                ')}, kv)))`;
   const emptyAllowed = KINDS.filter((k) => k.emptyAllowed).map((k) => quote(k.name));
   const ks = 'arrayMap(e -> (e).1, kv)';
   const objectProblem = `multiIf(
@@ -195,7 +199,7 @@ export function checkColumns(): Column[] {
   const where = shownPath(p);
   const keyPath = `concat(${p}, if(${p} = '', '', '.'), ${key})`;
   const typeName = `multiIf(${jt} = 'object', 'an object', ${jt} = 'array', 'an array', ${jt} = 'string', 'a string', ${jt} = 'boolean', 'a boolean', 'a number')`;
-  const unknownId = `if(${unknownKeyRules('            ')}[${kd}] != '', ${unknownKeyRules('            ')}[${kd}], '${knownKey.id}')`;
+  const unknownId = `if(${unknownKeyRules(kd, '            ')} != '', ${unknownKeyRules(kd, '            ')}, '${knownKey.id}')`;
   const ruleWords = STRICT_RULES.map((r, i) => {
     const w = r.path ? childPath(p, r.path) : where;
     return `        ${code} = ${RULE + i + 1}, (${quote(r.id)}, concat(${w}, ': ${r.id} ', ${quote(r.says)}))`;
@@ -208,11 +212,11 @@ export function checkColumns(): Column[] {
         ${code} = ${KEY.null}, ('${noNull.id}', concat(${keyPath}, ': ${noNull.id} ', ${key}, ' ${noNull.says}')),
         ${code} = ${KEY.keyCase}, ('${keyCase.id}', concat(${where}, ': ${keyCase.id} "', ${key}, '" ${keyCase.says} ("',
             arrayFirst(a -> lower(a) = lower(${key}), ${kindKeys('            ')}[${kd}]), '")')),
-        ${code} = ${KEY.unknown}, (${unknownId}, concat(${where}, ': ', ${unknownId}, ' "', ${key}, '" ${knownKey.says} ', ${kindLabels('            ')}[${kd}])),
+        ${code} = ${KEY.unknown}, (${unknownId}, concat(${where}, ': ', ${unknownId}, ' "', ${key}, '" ${knownKey.says} ', ${kindLabels(kd, '            ')})),
         ${code} = ${KEY.vocabularyCase}, ('${caseExact.id}', concat(${keyPath}, ': ${caseExact.id} ${caseExact.says}: ',
             arrayStringConcat(${vocabularies('            ')}[concat(${kd}, '.', ${key})], ', '))),
         ${code} = ${OBJECT.once}, ('${once.id}', concat(${where}, ': ${once.id} "', ${key}, '" ${once.says}')),
-        ${code} = ${OBJECT.empty}, ('${notEmpty.id}', concat(${where}, ': ${notEmpty.id} ', ${kindLabels('            ')}[${kd}], ' ${notEmpty.says}')),
+        ${code} = ${OBJECT.empty}, ('${notEmpty.id}', concat(${where}, ': ${notEmpty.id} ', ${kindLabels(kd, '            ')}, ' ${notEmpty.says}')),
         -- the other codes on a key, and a missing required key: the row of a property table, and how it is broken
         ${code} < ${RULE},
             arrayMap(w -> ((w).1, concat(${keyPath}, ': ', (w).1, ' ', (w).2, multiIf(

@@ -61,3 +61,13 @@ export const childPath = (at: string, prop: string): string =>
 export const shownPath = (at: string): string => `if(${at} = '', 'statement', ${at})`;
 
 export const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * A constant table lookup, `key` → its value ('' when absent), for string values: transform() looks the key up
+ * in a hash table (a Map literal scans its keys), which counts when it runs for every key of every object.
+ */
+export function lookup(entries: [string, string][], key: string, indent = '    '): string {
+  const keys = entries.map(([k]) => quote(k));
+  const values = entries.map(([, v]) => v);
+  return `transform(${key},\n${indent}    [${keys.join(', ')}],\n${indent}    [${values.join(', ')}], '')`;
+}

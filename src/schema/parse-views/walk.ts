@@ -1,4 +1,4 @@
-import { quote } from './layers.js';
+import { lookup, quote } from './layers.js';
 import { KINDS, type PropType, UNIONS } from './model.js';
 
 /**
@@ -24,11 +24,8 @@ function childKind(t: PropType): string {
   return '';
 }
 
-const sqlMap = (entries: [string, string][], indent: string): string =>
-  `map(\n${indent}    ${entries.map(([k, v]) => `${quote(k)}, ${v}`).join(`,\n${indent}    `)})`;
-
 /** 'kind.key' → kind of the object(s) it holds (model.ts). */
-function childKinds(indent: string): string {
+function childKinds(key: string, indent: string): string {
   const entries: [string, string][] = [];
   for (const k of KINDS) {
     for (const p of k.props) {
@@ -36,18 +33,18 @@ function childKinds(indent: string): string {
       if (child) entries.push([`${k.name}.${p.name}`, quote(child)]);
     }
   }
-  return sqlMap(entries, indent);
+  return lookup(entries, key, indent);
 }
 
 /** '@union.objectType' → kind; '@union.' when objectType is absent. */
-function unionKinds(indent: string): string {
+function unionKinds(key: string, indent: string): string {
   const entries: [string, string][] = [];
   for (const [union, u] of Object.entries(UNIONS)) {
     for (const [objectType, k] of Object.entries(u.byObjectType))
       entries.push([`@${union}.${objectType}`, quote(k)]);
     entries.push([`@${union}.`, quote(u.absent)]);
   }
-  return sqlMap(entries, indent);
+  return lookup(entries, key, indent);
 }
 
 /*
@@ -64,7 +61,7 @@ export function children(frontier: string): string {
   const sep = "if(p = '', '', '.')";
   return `arrayMap(x -> ((x).1, (x).2, startsWith((x).3, '{'), JSONExtractKeysAndValuesRaw((x).3)),
         arrayFilter(x -> (x).2 != '', arrayMap(x -> ((x).1,
-                if(startsWith((x).2, '@'), ${unionKinds('                ')}[concat((x).2, '.', JSONExtractString((x).3, 'objectType'))], (x).2),
+                if(startsWith((x).2, '@'), ${unionKinds("concat((x).2, '.', JSONExtractString((x).3, 'objectType'))", '                ')}, (x).2),
                 (x).3),
             arrayFlatten(arrayMap((p, kd, kv, cks) -> arrayFlatten(arrayMap((e, ck) -> multiIf(
                     ck = '', [],
@@ -74,7 +71,7 @@ export function children(frontier: string): string {
                     []),
                 kv, cks)),
             (${frontier}).1, (${frontier}).2, (${frontier}).4,
-            arrayMap((kd, kv) -> arrayMap(e -> ${childKinds('                ')}[concat(kd, '.', (e).1)], kv), (${frontier}).2, (${frontier}).4))))))`;
+            arrayMap((kd, kv) -> arrayMap(e -> ${childKinds("concat(kd, '.', (e).1)", '                ')}, kv), (${frontier}).2, (${frontier}).4))))))`;
 }
 
 /** The statement itself, as the first level of the walk. */
