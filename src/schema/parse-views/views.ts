@@ -88,7 +88,10 @@ const HEADER = `-- 0002: the parse views: one parse per line, from the entry tab
 --   * The strict view's values are strings and arrays of strings: typed shapes of a whole statement (nested
 --     Variant/Map types) cost tens of seconds to plan.
 --   * A lambda captures only small values; the rule tables are literals inside the lambdas that read them (a
---     captured column is copied for every element the lambda runs on).
+--     captured column is copied for every element the lambda runs on), read with transform() (a hash lookup).
+--   * The strict view keeps only the first problem of a line and builds its rejection's words once, and its
+--     result is picked by array index, not in a branch of if/multiIf: branches are evaluated lazily, and what
+--     lies below a lazy branch is computed again for each branch that reads it.
 --
 -- {{agent_tuple}} / {{member_tuple}}: the Agent or Group, and the Group member, as the typed tuple reads them;
 -- src/schema/render.ts expands them from types.ts.
