@@ -609,8 +609,6 @@ SELECT
         OR has(context_category_ids, 'https://w3id.org/xapi/video')
         OR startsWith(verb_id, 'https://w3id.org/xapi/video/verbs/')) AS is_video
 FROM (
--- Lenient mode: the lenient rules are all there is.
-SELECT *, lenient_reason AS reason, '' AS strict_detail FROM (
 -- The lenient rules (both modes): only what cannot be an analytics row (rules.ts, LENIENT_RULES).
 SELECT *,
     multiIf(
@@ -624,7 +622,8 @@ SELECT *,
         o_null, 'missing_object',
         id_text IS NOT NULL AND id_uuid IS NULL, 'invalid_statement_id',
         ts_text IS NOT NULL AND ts_parsed IS NULL, 'invalid_timestamp',
-        '') AS lenient_reason,
+        '') AS reason,
+    '' AS strict_detail,
     if(duration_ok, toInt64(round(1000 * (dparts[1] * 31536000 + dparts[2] * 2592000 + dparts[3] * 604800
         + dparts[4] * 86400 + dparts[5] * 3600 + dparts[6] * 60 + dparts[7]))), NULL) AS duration_ms_v
 FROM (
@@ -722,7 +721,6 @@ SELECT *,
             version Dynamic,
             attachments Array(Tuple(usageType Nullable(String)))))') AS s
 FROM (SELECT *, trimRight(replaceRegexpOne(line, '^\xEF\xBB\xBF', ''), '\r') AS clean_line FROM ingest_lines_lenient)
-)
 )
 )
 )

@@ -121,14 +121,17 @@ ${inner}
 )`;
 }
 
-/** Layer: the lenient rules (rules.ts, LENIENT_RULES) and the duration in ms. */
-export function lenientLayer(inner: string): string {
+/**
+ * Layer: the lenient rules (rules.ts, LENIENT_RULES) and the duration in ms. In the lenient view they are all
+ * there is: its `reason`, and no strict detail; the strict view names them `lenient_reason` and adds its rules.
+ */
+export function lenientLayer(inner: string, lenientView: boolean): string {
   const branches = LENIENT_RULES.map((r) => `        ${r.when}, '${r.code}'`).join(',\n');
   return `-- The lenient rules (both modes): only what cannot be an analytics row (rules.ts, LENIENT_RULES).
 SELECT *,
     multiIf(
 ${branches},
-        '') AS lenient_reason,
+        '') AS ${lenientView ? 'reason' : 'lenient_reason'},${lenientView ? "\n    '' AS strict_detail," : ''}
     if(duration_ok, toInt64(round(1000 * (dparts[1] * 31536000 + dparts[2] * 2592000 + dparts[3] * 604800
         + dparts[4] * 86400 + dparts[5] * 3600 + dparts[6] * 60 + dparts[7]))), NULL) AS duration_ms_v
 FROM (

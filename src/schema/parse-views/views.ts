@@ -54,11 +54,8 @@ function strictLayers(inner: string): string {
 }
 
 function viewSql(view: View): string {
-  const lower = lenientLayer(groupsLayer(keysLayer(partsLayer(parseLayer(view)))));
-  const withReason =
-    view === 'strict'
-      ? strictLayers(lower)
-      : `-- Lenient mode: the lenient rules are all there is.\nSELECT *, lenient_reason AS reason, '' AS strict_detail FROM (\n${lower}\n)`;
+  const lower = lenientLayer(groupsLayer(keysLayer(partsLayer(parseLayer(view)))), view === 'lenient');
+  const withReason = view === 'strict' ? strictLayers(lower) : lower;
   const name = view === 'strict' ? 'ingest_parse_strict_mv' : 'ingest_parse_lenient_mv';
   return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} {{on_cluster}} TO ingest_parsed AS\n${rowLayer(withReason, VIEW_SETTINGS)};`;
 }
