@@ -11,6 +11,7 @@ import { runFullSchema } from './scenarios/full-schema.js';
 import { runNaive } from './scenarios/naive.js';
 import { runPerColumn } from './scenarios/per-column.js';
 import { runRawCopy } from './scenarios/raw-copy.js';
+import { runStrict } from './scenarios/strict.js';
 import type { ScenarioResult, ScenarioSpec } from './types.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ScenarioSpec;
@@ -29,7 +30,13 @@ for (const [name, value] of Object.entries(spec.settings ?? {})) {
   });
 }
 
-const runners = { full: runFullSchema, naive: runNaive, raw: runRawCopy, 'per-column': runPerColumn };
+const runners = {
+  full: runFullSchema,
+  naive: runNaive,
+  raw: runRawCopy,
+  'per-column': runPerColumn,
+  strict: runStrict,
+};
 const result: ScenarioResult = await runners[spec.scenario](rt, spec);
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 // Exit without closing: the data directory is thrown away and chDB's shutdown adds nothing to measure.

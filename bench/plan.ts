@@ -61,6 +61,13 @@ export function measures(size: BenchSize, s: Sources): Measure[] {
       source: local,
     },
     {
+      id: 'local-strict',
+      group: 'local',
+      label: 'full schema, strict validation (`XAPI_VALIDATION=strict`)',
+      scenario: 'strict',
+      source: local,
+    },
+    {
       id: 'local-naive',
       group: 'local',
       label: 'naive: Node reads, JSON.parse, client insert',

@@ -5,7 +5,7 @@ export type Source =
   /** Every bundle in a bucket, through bulk mode (planning by listing included). */
   | { kind: 's3-bulk'; bucket: string; startDate: string; endDate: string };
 
-export type ScenarioName = 'full' | 'naive' | 'raw' | 'per-column';
+export type ScenarioName = 'full' | 'naive' | 'raw' | 'per-column' | 'strict';
 
 export interface ScenarioSpec {
   scenario: ScenarioName;

@@ -1,9 +1,13 @@
+import { typePlaceholders } from './parse-views/types.js';
+
 /**
  * Turns a migration statement into what runs on the target: one node, a replicated cluster (ClickHouse
  * Cloud is one shard with many replicas), or a cluster of several shards.
  *
- * Type placeholders: the xAPI agent shape is read in many places of the parse views; it is written once,
- * here, so that a field added to it is added everywhere.
+ * Type placeholders: the parse views (0002) read the Agent or Group shape in many places; it is written once,
+ * in src/schema/parse-views/types.ts (built from the model of the specification), and expanded here:
+ * {{agent_tuple}}, {{member_tuple}}, and {{agent_type}} / {{member_type}} (a nullable Agent or Group, and a
+ * Group member), so that a field added to it is added everywhere.
  *
  * Cluster (CLICKHOUSE_CLUSTER): DDL gets `ON CLUSTER` and every *MergeTree engine its Replicated* twin, so
  * each replica holds the data and every node can take part in s3Cluster() loads. Replicated engines are
@@ -38,19 +42,7 @@ export interface RenderedStatement {
   shardLocal: boolean;
 }
 
-const MEMBER_TYPE =
-  'Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), ' +
-  'openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)))';
-
-/** An Agent or Group as JSONExtract reads it: identifiers, name, and a Group's members. */
-const AGENT_TYPE =
-  'Nullable(Tuple(objectType Nullable(String), name Dynamic, mbox Nullable(String), mbox_sha1sum Nullable(String), ' +
-  `openid Nullable(String), account Nullable(Tuple(homePage Nullable(String), name Dynamic)), member Array(${MEMBER_TYPE})))`;
-
-const TYPE_PLACEHOLDERS: Record<string, string> = {
-  agent_type: AGENT_TYPE,
-  member_type: MEMBER_TYPE,
-};
+const TYPE_PLACEHOLDERS: Record<string, string> = typePlaceholders();
 
 /** Settings a view's query needs on a sharded cluster. */
 export const SHARDED_QUERY_SETTINGS = { distributed_product_mode: 'global' } as const;
@@ -61,10 +53,7 @@ const CREATE_VIEW = /^CREATE (MATERIALIZED )?VIEW/;
 
 export function renderStatement(sql: string, target: SchemaTarget = {}): RenderedStatement[] {
   const replicated = target.replicated ?? Boolean(target.cluster);
-  let out = sql.replace(
-    /\{\{(agent_type|member_type)\}\}/g,
-    (_m, name: string) => TYPE_PLACEHOLDERS[name] as string,
-  );
+  let out = sql.replace(/\{\{([a-z_]+)\}\}/g, (m, name: string) => TYPE_PLACEHOLDERS[name] ?? m);
   out = out.replace(
     /[ \t]*\{\{on_cluster\}\}/g,
     replicated && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '',

@@ -6,15 +6,11 @@ import { runCli } from '../helpers/cli.js';
 
 /**
  * A JSON object that is not an xAPI statement (`{"name":"alice"}`) must be rejected with a reason that
- * says so. Before: `invalid_json`, the wrong reason.
- *
- * INTEGRATOR: the reason code `not_a_statement` comes from the parse views (issue #15, migrations/
- * 0002_parse_views.sql), not from this branch (#12), which only prints the counts by reason. Until #15
- * is merged this test is expected to fail, hence `it.fails`: once #15 is in, this test FAILS (because
- * the assertion passes): then change `it.fails` to `it`.
+ * says so (`not_a_statement`, from the parse views of migration 0002), and the CLI prints the counts by
+ * reason. Before: `invalid_json`, the wrong reason, and no reasons printed.
  */
 describe('a JSON object that is not a statement', () => {
-  it.fails('is rejected as not_a_statement, and the CLI prints that reason', async () => {
+  it('is rejected as not_a_statement, and the CLI prints that reason', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-not-a-statement-'));
     const file = path.join(dir, 'people.jsonl');
     const statement = {

@@ -1,31 +1,51 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureConformance } from '../../src/conformance/adl-conformance.js';
-import { FIXTURES, type Harness, startHarness } from '../helpers/harness.js';
+import { type ConformanceReport, conformanceReport } from '../helpers/conformance/figures.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
 
-describe('xAPI validation on the ADL LRS conformance cases (npm run conformance prints the same figure)', () => {
+/** A strict rejection names its rule: an ADL suite id, our DATA-<section> id, or a lenient reason code. */
+const RULE_ID = /^(XAPI-\d{5}|DATA-\d+(\.[0-9a-z]+)+|[a-z_]+)$/;
+
+describe('xAPI validation (npm run conformance prints the same figures)', () => {
   let h: Harness;
+  let report: ConformanceReport;
   beforeAll(async () => {
     h = await startHarness();
+    report = await conformanceReport(h.rt);
   });
   afterAll(async () => {
     await h?.close();
   });
 
-  it('loads all 343 valid cases in both modes and rejects at least 90% of the 607 invalid ones in strict mode', async () => {
-    const f = await measureConformance(h.rt, path.join(FIXTURES, 'adl-conformance-v1_0_3'));
+  it('ADL conformance: all 343 valid cases load in both modes, at least 98% of the 607 invalid ones are rejected in strict mode', () => {
+    const { adl } = report;
     console.log(
-      `conformance: valid ${f.valid.loadedLenient}/${f.valid.cases} lenient, ${f.valid.loadedStrict}/${f.valid.cases} strict; ` +
-        `invalid rejected in strict mode ${f.invalid.rejectedStrict}/${f.invalid.cases} (${f.invalid.rejectedStrictPercent}%)`,
+      `conformance: valid ${adl.valid.loadedLenient}/${adl.valid.cases} lenient, ${adl.valid.loadedStrict}/${adl.valid.cases} strict; ` +
+        `invalid rejected in strict mode ${adl.invalid.rejectedStrict}/${adl.invalid.cases} (${adl.invalid.rejectedStrictPercent}%): ` +
+        `development ${adl.development.rejectedStrict}/${adl.development.cases}, held-out ${adl.heldOut.rejectedStrict}/${adl.heldOut.cases}`,
     );
-    expect(f.valid.cases).toBe(343);
-    expect(f.invalid.cases).toBe(607);
-    expect(f.valid.loadedLenient).toBe(343);
-    expect(f.valid.loadedStrict).toBe(343);
-    expect(f.invalid.rejectedStrict / f.invalid.cases).toBeGreaterThanOrEqual(0.9);
-    // Every strict rejection names its rule: a lenient reason code or an XAPI-000NN requirement id.
-    for (const reason of Object.keys(f.strictReasons)) expect(reason).toMatch(/^(XAPI-\d{5}|[a-z_]+)$/);
+    expect(adl.valid.cases).toBe(343);
+    expect(adl.invalid.cases).toBe(607);
+    expect(adl.falseRejections).toEqual([]);
+    expect(adl.invalid.rejectedStrict / adl.invalid.cases).toBeGreaterThanOrEqual(0.98);
+    for (const reason of Object.keys(adl.strictReasons)) expect(reason).toMatch(RULE_ID);
     // Lenient mode only rejects what cannot be an analytics row.
-    expect(f.invalid.rejectedLenient).toBeLessThan(f.invalid.rejectedStrict / 10);
+    expect(adl.invalid.rejectedLenient).toBeLessThan(adl.invalid.rejectedStrict / 10);
+  });
+
+  it('our cases from the specification: every valid one loads, every invalid one is rejected with the rule it breaks', () => {
+    for (const f of report.spec) {
+      console.log(
+        `${f.family}: valid ${f.validLoaded}/${f.valid}, invalid rejected ${f.invalidRejected}/${f.invalid} (${f.withItsRule} with their rule)`,
+      );
+    }
+    expect(report.spec.map((f) => f.family)).toEqual([
+      'interaction components',
+      'SubStatement',
+      'Groups',
+      'Context',
+      'Attachments',
+      'Values',
+    ]);
+    expect(report.spec.flatMap((f) => f.wrong)).toEqual([]);
   });
 });
