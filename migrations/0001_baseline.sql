@@ -488,16 +488,17 @@ FROM voided_statements AS v
 LEFT ANTI JOIN voided_statements AS voiding
     ON voiding.section_id = v.section_id AND voiding.voiding_statement_id = v.voided_statement_id;
 
--- Statements that no statement voids. A voiding statement itself is never voided.
+-- Statements that no statement voids (a voiding statement is never in voided_ids). An anti-join on the
+-- section: a query for some sections reads only those sections' voids (the filter reaches both sides).
 CREATE VIEW IF NOT EXISTS statements_active {{on_cluster}} AS
-SELECT *
-FROM statements FINAL
-WHERE voided_statement_id IS NOT NULL OR (section_id, statement_id) NOT IN (SELECT section_id, statement_id FROM voided_ids);
+SELECT s.*
+FROM statements AS s FINAL
+LEFT ANTI JOIN voided_ids AS v ON v.section_id = s.section_id AND v.statement_id = s.statement_id;
 
 CREATE VIEW IF NOT EXISTS video_events_active {{on_cluster}} AS
-SELECT *
-FROM video_events FINAL
-WHERE (section_id, statement_id) NOT IN (SELECT section_id, statement_id FROM voided_ids);
+SELECT e.*
+FROM video_events AS e FINAL
+LEFT ANTI JOIN voided_ids AS v ON v.section_id = e.section_id AND v.statement_id = e.statement_id;
 
 -- ─── Analytics: maintained state ───────────────────────────────────────────────────────────────────────
 --

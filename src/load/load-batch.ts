@@ -72,6 +72,7 @@ export async function loadBatch(
         batchBytes: objects.reduce((n, o) => n + o.size, 0),
         files: batch.length,
         threads,
+        validation: rt.config.validation,
       }),
       ...(isS3 ? S3_READ_SETTINGS : FILE_READ_SETTINGS),
       ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),

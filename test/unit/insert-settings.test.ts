@@ -23,6 +23,14 @@ describe('insertSettings: the load INSERT runs the parse views in parallel strea
     );
   });
 
+  it('keeps a strict load to blocks of 32 MiB: its view holds each statement whole (memory ~3.4× lenient)', () => {
+    const strict = (batchBytes: number) =>
+      insertSettings({ batchBytes, files: 1, threads: 2, validation: 'strict' }).min_insert_block_size_bytes;
+    expect(strict(4096 * MIB)).toBe(32 * MIB);
+    expect(strict(200 * MIB)).toBe(32 * MIB);
+    expect(strict(1000)).toBe(32 * MIB);
+  });
+
   it('reads up to 16 objects at once for batches of many small files, never fewer than the streams', () => {
     expect(insertSettings({ batchBytes: MIB, files: 1, threads: 2 }).max_threads).toBe(2);
     expect(insertSettings({ batchBytes: MIB, files: 5, threads: 2 }).max_threads).toBe(5);

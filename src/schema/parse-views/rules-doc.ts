@@ -1,5 +1,5 @@
 import { KINDS, rowRule, UNIONS } from './model.js';
-import { OBJECT_RULES, STRICT_RULES } from './rules.js';
+import { LENIENT_RULES, OBJECT_RULES, STRICT_RULES } from './rules.js';
 
 /**
  * docs/xapi-rules.md: every strict rule, generated from the model and the rules (`npm run schema:generate`) so
@@ -70,6 +70,16 @@ export function rulesDoc(): string {
     ...table(
       ['id', 'section', 'on', 'at', 'rule'],
       STRICT_RULES.map((r) => [r.id, r.section, r.on.join(', '), r.path, esc(r.says)]),
+    ),
+    '',
+    '## Checked first, in both modes (rules.ts, LENIENT_RULES)',
+    '',
+    'What cannot be an analytics row at all. A strict load rejects a statement caught here under the',
+    "specification's rule for the same fault; a line that is no statement keeps its code.",
+    '',
+    ...table(
+      ['lenient reason', 'strict reason'],
+      LENIENT_RULES.map((r) => [r.code, r.strict ?? r.code]),
     ),
     '',
   );

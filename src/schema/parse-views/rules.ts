@@ -281,9 +281,11 @@ export const OBJECT_RULES = {
 
 /**
  * Lenient mode (both views, always): only what cannot be an analytics row. Tried in this order; `when` reads the
- * columns of the view's lower layers, `detail` says what was wrong.
+ * columns of the view's lower layers, `detail` says what was wrong. In strict mode a statement caught here is
+ * rejected under the specification's rule for the same fault (`strict`); a line that is no statement at all
+ * keeps its code.
  */
-export const LENIENT_RULES: { code: string; when: string; detail: string }[] = [
+export const LENIENT_RULES: { code: string; when: string; detail: string; strict?: string }[] = [
   { code: 'empty_line', when: "clean_line = ''", detail: "'the line is empty'" },
   {
     code: 'not_an_object',
@@ -300,21 +302,34 @@ export const LENIENT_RULES: { code: string; when: string; detail: string }[] = [
     when: 's_null OR (actor IS NULL AND verb IS NULL AND o_null)',
     detail: "'the line is a JSON object but not an xAPI statement: no actor, verb or object'",
   },
-  { code: 'missing_actor', when: 'actor IS NULL', detail: "'the statement has no actor'" },
+  {
+    code: 'missing_actor',
+    when: 'actor IS NULL',
+    detail: "'the statement has no actor'",
+    strict: 'XAPI-00003',
+  },
   {
     code: 'missing_actor_identifier',
+    strict: 'XAPI-00034',
     when: "actor_key_v = ''",
     detail: "'the actor has no mbox, mbox_sha1sum, openid or account (nor identified members)'",
   },
-  { code: 'missing_verb_id', when: "ifNull((verb).id, '') = ''", detail: "'the statement has no verb id'" },
-  { code: 'missing_object', when: 'o_null', detail: "'the statement has no object'" },
+  {
+    code: 'missing_verb_id',
+    strict: 'XAPI-00044',
+    when: "ifNull((verb).id, '') = ''",
+    detail: "'the statement has no verb id'",
+  },
+  { code: 'missing_object', when: 'o_null', detail: "'the statement has no object'", strict: 'XAPI-00005' },
   {
     code: 'invalid_statement_id',
+    strict: 'XAPI-00027',
     when: 'id_text IS NOT NULL AND id_uuid IS NULL',
     detail: "concat('the id is not a UUID: ', left(ifNull(id_text, ''), 100))",
   },
   {
     code: 'invalid_timestamp',
+    strict: 'XAPI-00123',
     when: 'ts_text IS NOT NULL AND ts_parsed IS NULL',
     detail: "concat('the timestamp cannot be parsed: ', left(ifNull(ts_text, ''), 100))",
   },

@@ -145,11 +145,15 @@ ${inner}
  */
 export function rowLayer(inner: string, settings: string[]): string {
   const details = LENIENT_RULES.map((r) => `        reason = '${r.code}', ${r.detail}`).join(',\n');
-  return `-- The row, in ingest_parsed's columns.
+  const named = LENIENT_RULES.filter((r) => r.strict);
+  const list = (values: string[]) => `[${values.map((v) => `'${v}'`).join(', ')}]`;
+  return `-- The row, in ingest_parsed's columns. A strict load names a lenient fault by the specification's rule.
 SELECT
     load_id, load_mode, validation, source_bucket, source_key, source_etag, source_time, line_number, section_id, event_type,
     clean_line AS raw_line,
-    reason AS reject_reason,
+    if(validation = 'strict',
+        transform(reason, ${list(named.map((r) => r.code))}, ${list(named.map((r) => r.strict as string))}, reason),
+        reason) AS reject_reason,
     multiIf(
 ${details},
         reason != '', strict_detail,
