@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClient } from '@clickhouse/client';
 import { EngineBusyError, EngineError } from '../errors.js';
 import { type LockHolder, lockHolder } from './data-dir-lock.js';
+import { perQuerySettings } from './per-query-settings.js';
 
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
@@ -45,7 +46,9 @@ export async function openEmbeddedClient(
       try {
         // chDB types its connection against @clickhouse/client-common, the client against its own copy of
         // the same interface: structurally identical, nominally different.
-        const connection = chdb.createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
+        const connection = perQuerySettings(
+          chdb.createChdbConnection({ path: dataDir }),
+        ) as unknown as ClientConnection;
         return createClient({ connection });
       } catch (cause) {
         if (!isLockError(cause)) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { refreshAnalytics } from '../analytics/refresh.js';
 import { classifyEngineError } from '../engine/error-classes.js';
 import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
-import { type Claim, claimVersions, decide, readVersionStates } from '../ledger/claims.js';
+import { type Claim, type ClaimTarget, claimBatch, decide, readVersionStates } from '../ledger/claims.js';
 import { type FileCounts, recordFiles } from '../ledger/ledger.js';
 import { parseKey } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
@@ -114,23 +114,23 @@ export async function ingest(
     leaseMs: rt.config.claimLeaseMs,
     cluster: rt.engine.cluster,
   };
+  const force = Boolean(options.force);
+  // A first look drops what is loaded already, so that batches are planned from what is left. Each batch
+  // is decided again when it is claimed (claimBatch): a long run's first look goes stale.
   const states = await readVersionStates(client, unique, rt.engine.cluster);
   const results: FileResult[] = [];
   const todo: SourceObject[] = [];
-  const plans = new Map<SourceObject, { generation: number; earlier: string[] }>();
   for (const o of unique) {
-    const decision = decide(
-      states.get(versionId(o)) ?? { claims: [], running: false },
-      owner.owner,
-      Boolean(options.force),
-    );
+    const decision = decide(states.get(versionId(o)) ?? { claims: [], running: false }, owner.owner, force);
     if (decision.kind === 'loaded') results.push({ ...o, ...zeroCounts(), outcome: 'skipped' });
-    else if (decision.kind === 'in_progress') results.push({ ...o, ...zeroCounts(), outcome: 'in_progress' });
-    else {
-      todo.push(o);
-      plans.set(o, { generation: decision.generation, earlier: decision.earlier });
-    }
+    else todo.push(o);
   }
+  const target: ClaimTarget = {
+    client,
+    ...(rt.config.engine.kind === 'embedded'
+      ? { inProcess: { scope: `${rt.config.engine.dataDir}\u0000${rt.engine.database}` } }
+      : {}),
+  };
 
   const batches = planBatches(todo, rt.config.batch);
   const progress: IngestProgress = {
@@ -155,19 +155,9 @@ export async function ingest(
     }
     // One marker names every query of this batch: its INSERT, refresh and cleanup (progress, Ctrl-C, takeover).
     const marker = randomUUID();
-    const claims = await claimVersions(
-      client,
-      batch.map((object) => ({
-        object,
-        ...(plans.get(object) as { generation: number; earlier: string[] }),
-      })),
-      owner,
-      marker,
-    );
-    const won = new Set(claims.map((c) => c.object));
-    for (const object of batch) {
-      if (!won.has(object)) results.push({ ...object, ...zeroCounts(), outcome: 'in_progress' });
-    }
+    const { claims, loaded, inProgress } = await claimBatch(target, batch, owner, marker, force);
+    for (const object of loaded) results.push({ ...object, ...zeroCounts(), outcome: 'skipped' });
+    for (const object of inProgress) results.push({ ...object, ...zeroCounts(), outcome: 'in_progress' });
     const outcome =
       claims.length === 0 ? 'done' : await runBatch(rt, claims, marker, options, progress, access, results);
     if (outcome === 'cancelled') {

@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import { createChdbConnection } from 'chdb/connection';
+import { perQuerySettings } from '../../src/engine/per-query-settings.js';
 
 const [dataDir = '', user = 'default', password = ''] = process.argv.slice(2);
 
@@ -19,7 +20,8 @@ interface Session {
 }
 /** A few connections, so that a query can be watched or killed while another one runs. */
 const pool: Session[] = Array.from({ length: 3 }, () => ({
-  connection: createChdbConnection({ path: dataDir }),
+  // Settings per request, as a server keeps them (chDB's adapter would keep them on the session).
+  connection: perQuerySettings(createChdbConnection({ path: dataDir })),
   busy: false,
 }));
 const waiting: ((s: Session) => void)[] = [];

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimVersions, decide, readVersionStates, type VersionState } from '../../src/ledger/claims.js';
+import {
+  claimBatch,
+  claimVersions,
+  decide,
+  readVersionStates,
+  type VersionState,
+} from '../../src/ledger/claims.js';
 import { recordFiles } from '../../src/ledger/ledger.js';
 import { runningMarkers } from '../../src/load/query-watch.js';
 import type { SourceObject } from '../../src/plan/source-object.js';
@@ -75,6 +81,46 @@ describe('file claims', () => {
     expect((a?.length ?? 0) + (b?.length ?? 0)).toBe(40);
     const won = new Set([...(a ?? []), ...(b ?? [])].map((c) => c.object.key));
     expect(won.size).toBe(40);
+  });
+
+  it('the embedded engine arbitrates in the process: concurrent batches of the same versions, each won once', async () => {
+    const vs = Array.from({ length: 40 }, version);
+    const target = { client: h.rt.engine.client, inProcess: { scope: `claims-test-${randomUUID()}` } };
+    // Three overlapping batches at once: two the same, one half of them.
+    const [a, b, c] = await Promise.all([
+      claimBatch(target, vs, owner('A'), 'qa', false),
+      claimBatch(target, vs, owner('B'), 'qb', false),
+      claimBatch(target, vs.slice(0, 20), owner('C'), 'qc', false),
+    ]);
+    const claims = [a, b, c].flatMap((r) => r?.claims ?? []);
+    expect(claims).toHaveLength(40);
+    expect(new Set(claims.map((x) => x.object.key)).size).toBe(40);
+    // What one lost it reports as held by another load, nothing dropped.
+    expect([a, b, c].reduce((n, r) => n + (r?.claims.length ?? 0) + (r?.inProgress.length ?? 0), 0)).toBe(
+      100,
+    );
+    const rows = await h.query<{ n: string }>(
+      'SELECT count() AS n FROM file_claims WHERE key IN {keys:Array(String)}',
+      { keys: vs.map((v) => v.key) },
+    );
+    expect(Number(rows[0]?.n)).toBe(40);
+    // Once loaded, a later batch skips them (and a forced one claims generation 2).
+    await recordFiles(
+      h.rt.engine.client,
+      claims.map((x) => ({
+        object: x.object,
+        status: 'loaded' as const,
+        mode: 'event',
+        loadId: x.claimId,
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        counts: { lines: 0, statements: 0, video_events: 0, rejected: 0 },
+      })),
+    );
+    const again = await claimBatch(target, vs, owner('D'), 'qd', false);
+    expect(again.loaded).toHaveLength(40);
+    const forced = await claimBatch(target, vs.slice(0, 1), owner('D'), 'qd', true);
+    expect(forced.claims.map((x) => x.generation)).toEqual([2]);
   });
 
   it('takes over a dead load once its lease is over, and not while one of its queries runs', async () => {

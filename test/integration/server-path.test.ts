@@ -125,6 +125,27 @@ describe('server path: CLICKHOUSE_HOST with a password, over HTTP, against the r
     expect(out.text()).not.toContain(front.password);
   });
 
+  it('three deliveries of one notification at once, over HTTP: one load (per-file deduplicated claims)', async () => {
+    const rt = await runtime();
+    const key = 'section/8/video/2024-01-03T00-00-00.000Z_bundle.jsonl';
+    await s3.put('xapi', key, makeBundle(5, { video: true }));
+    const handler = createHandler({ runtime: async () => rt });
+    const results = await Promise.all(
+      ['d1', 'd2', 'd3'].map((id) => handler({ bucket: 'xapi', key }, localContext({ requestId: id }))),
+    );
+    const loaded = results.filter((r) => (r as { files_processed: number }).files_processed === 1);
+    expect(loaded).toHaveLength(1);
+    expect(results.reduce((n, r) => n + (r as { events_processed: number }).events_processed, 0)).toBe(5);
+    const rs = await rt.engine.client.query({
+      query: `SELECT (SELECT count() FROM statements WHERE source_key = {key:String}) AS rows,
+                     (SELECT count() FROM file_claims WHERE key = {key:String}) AS claims`,
+      query_params: { key },
+      format: 'JSONEachRow',
+    });
+    const [counts] = await rs.json<{ rows: string | number; claims: string | number }>();
+    expect([Number(counts?.rows), Number(counts?.claims)]).toEqual([5, 1]);
+  });
+
   it('a gateway error echoing the request URL: the S3 secret and session token sent as query parameters are masked everywhere', async () => {
     // Query parameters travel in the URL, the S3 credentials of s3() included. A proxy or load balancer
     // in front of ClickHouse that echoes the request line in its error page puts them in our error
