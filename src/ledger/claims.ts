@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { forEachLimited } from '../concurrency.js';
 import { runningMarkers } from '../load/query-watch.js';
 import type { SourceObject } from '../plan/source-object.js';
 
@@ -302,16 +303,4 @@ function arrays(objects: SourceObject[]) {
     keys: objects.map((o) => o.key),
     etags: objects.map((o) => o.etag),
   };
-}
-
-async function forEachLimited<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  });
-  await Promise.all(workers);
 }

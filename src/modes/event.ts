@@ -1,3 +1,4 @@
+import { forEachLimited } from '../concurrency.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import { type FileOutcome, ingest } from '../load/ingest.js';
 import { isBundleKey, parseKey } from '../plan/key-layout.js';
@@ -157,15 +158,4 @@ async function headFirstExisting(rt: Runtime, target: EventTarget): Promise<Sour
 
 function fileZero() {
   return { statements: 0, video_events: 0, rejected: 0, lines: 0 };
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { mapLimited } from '../concurrency.js';
 import { isBundleKey, parseKey } from './key-layout.js';
 import { listFolders } from './s3-folders.js';
 import { listObjects } from './s3-objects.js';
@@ -92,18 +93,4 @@ export function summarize(objects: SourceObject[]): Omit<BulkPlan, 'objects'> {
     (a, b) => a.section_id.localeCompare(b.section_id) || String(a.date).localeCompare(String(b.date)),
   );
   return { files: objects.length, bytes, by_section_day };
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
 }

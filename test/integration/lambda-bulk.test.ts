@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forEachLimited } from '../../src/concurrency.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/create-handler.js';
 import { localContext } from '../../src/lambda/local-context.js';
 import type { BudgetStats, BulkModeResult } from '../../src/modes/bulk.js';
@@ -247,16 +248,3 @@ describe('Lambda handler, bulk mode: a 504-bundle backfill (chDB + s3rver)', () 
     expect(emfDimensions(blob)).toEqual([['service', 'processing_mode', 'section_id']]);
   });
 });
-
-async function forEachLimited<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
