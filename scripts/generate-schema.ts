@@ -1,24 +1,39 @@
-// npm run schema:generate: writes migrations/0002_parse_views.sql and docs/xapi-rules.md from src/schema/parse-views/ (the model of the
-// xAPI specification and the rules). Run it after changing a rule; commit both.
+// npm run schema:generate: writes migrations/derived/10_parse_views.sql and docs/xapi-rules.md from
+// src/schema/parse-views/ (the model of the xAPI specification and the rules), then says which derived files
+// differ from what the latest migration names (migrations/README.md: how a change ships).
+//   --amend-latest  rewrite the `@derived` lines of the latest migration instead (only for one not yet released)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { derivedDrift, rewriteDerivedLines } from '../src/schema/derived-lock.js';
+import { readMigrationSet } from '../src/schema/migration-files.js';
 import { rulesDoc } from '../src/schema/parse-views/rules-doc.js';
 import { parseViewsSql } from '../src/schema/parse-views/views.js';
 
-const target = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../migrations/0002_parse_views.sql',
-);
-const sql = parseViewsSql();
-const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-fs.writeFileSync(target, sql);
-console.log(
-  `${path.relative(process.cwd(), target)}: ${before === sql ? 'unchanged' : 'written'} (${sql.length} bytes)`,
-);
+const { values: args } = parseArgs({ options: { 'amend-latest': { type: 'boolean', default: false } } });
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const docTarget = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../docs/xapi-rules.md');
-const doc = rulesDoc();
-const docBefore = fs.existsSync(docTarget) ? fs.readFileSync(docTarget, 'utf8') : '';
-fs.writeFileSync(docTarget, doc);
-console.log(`${path.relative(process.cwd(), docTarget)}: ${docBefore === doc ? 'unchanged' : 'written'}`);
+function write(relative: string, text: string): void {
+  const target = path.join(root, relative);
+  const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
+  fs.writeFileSync(target, text);
+  console.log(`${relative}: ${before === text ? 'unchanged' : 'written'} (${text.length} bytes)`);
+}
+
+write('migrations/derived/10_parse_views.sql', parseViewsSql());
+write('docs/xapi-rules.md', rulesDoc());
+
+const dir = path.join(root, 'migrations');
+if (args['amend-latest']) {
+  const file = rewriteDerivedLines(dir);
+  console.log(`${path.relative(root, file)}: @derived lines rewritten`);
+} else {
+  const drift = derivedDrift(readMigrationSet(dir));
+  for (const d of drift) {
+    console.log(
+      `${d.file} changed since migration ${d.namedBy ?? '(none)'}: ship it with a new migration that names it:\n` +
+        `  -- @derived ${d.file} ${d.checksum}`,
+    );
+  }
+}

@@ -4,22 +4,36 @@ import { type SchemaTarget, SHARDED_QUERY_SETTINGS } from '../schema/render.js';
 /**
  * Brings the maintained analytics up to date with a set of loads, before the load returns: for the
  * viewers and days those loads touched (and those of statements they void), each level's *_refresh view
- * (migration 0001) recomputes the state from the level below and the result replaces the old state.
- * Levels run in order because each reads the one before: viewers → videos and learners → sections;
- * days on their own. The cost is what the loads touched, not the size of the table or of a section.
+ * (migrations/derived/40_analytics_state.sql) recomputes the state from the level below and the result replaces
+ * the old state. Levels run in order because each reads the one before: viewers → videos and learners →
+ * sections; days on their own. The cost is what the loads touched, not the size of the table or of a section.
  */
-/** Keys of statements the loads void, added to the loads' own touched keys first (when there are any). */
-const VOIDED_TARGETS = [
-  ['load_touched_viewers (load_id, section_id, video_id, actor_key)', 'voided_target_viewers'],
-  ['load_touched_days (load_id, section_id, day)', 'voided_target_days'],
-] as const;
 
-const LEVELS = [
+/** The state tables and their refresh views, level by level. */
+export const LEVELS = [
   ['video_viewer_state', 'video_viewer_refresh'],
   ['video_state', 'video_refresh'],
   ['learner_state', 'learner_refresh'],
   ['section_state', 'section_refresh'],
   ['daily_state', 'daily_refresh'],
+] as const;
+
+export const STATE_TABLES = LEVELS.map(([table]) => table);
+export const REFRESH_VIEWS = LEVELS.map(([, view]) => view);
+
+/** Which set of state tables a refresh writes: the live ones, or those a rebuild fills (src/analytics/rebuild.ts). */
+export type StateNames = 'live' | 'rebuild';
+
+export const REBUILD_SUFFIX = '__rebuild';
+
+export function stateName(name: string, names: StateNames): string {
+  return names === 'rebuild' ? `${name}${REBUILD_SUFFIX}` : name;
+}
+
+/** Keys of statements the loads newly void, added to the loads' own touched keys first. */
+const VOIDED_TARGETS = [
+  ['load_touched_viewers (load_id, section_id, video_id, actor_key)', 'voided_target_viewers'],
+  ['load_touched_days (load_id, section_id, day)', 'voided_target_days'],
 ] as const;
 
 /**
@@ -34,12 +48,20 @@ const REFRESH_SETTINGS = { join_use_nulls: 0 } as const;
  */
 const SHARDED_REFRESH_SETTINGS = { ...SHARDED_QUERY_SETTINGS, distributed_foreground_insert: 1 } as const;
 
+export interface RefreshOptions {
+  schema?: SchemaTarget;
+  marker?: string;
+  /** Default: the live state tables. */
+  names?: StateNames;
+}
+
 export async function refreshAnalytics(
   client: ClickHouseClient,
   loadIds: string[],
-  options: { schema?: SchemaTarget; marker?: string } = {},
+  options: RefreshOptions = {},
 ): Promise<void> {
   if (loadIds.length === 0) return;
+  const names = options.names ?? 'live';
   const base = options.schema?.sharded
     ? { ...REFRESH_SETTINGS, ...SHARDED_REFRESH_SETTINGS }
     : REFRESH_SETTINGS;
@@ -51,13 +73,14 @@ export async function refreshAnalytics(
       query_params: { load_ids: loadIds },
       clickhouse_settings: settings,
     });
-  if (await voidsAny(client, loadIds)) for (const [table, view] of VOIDED_TARGETS) await run(table, view);
-  for (const [table, view] of LEVELS) await run(table, view);
+  if (await resolvedAny(client, loadIds)) for (const [table, view] of VOIDED_TARGETS) await run(table, view);
+  for (const [table, view] of LEVELS) await run(stateName(table, names), stateName(view, names));
 }
 
-async function voidsAny(client: ClickHouseClient, loadIds: string[]): Promise<boolean> {
+/** Whether these loads voided a statement (src/voiding/resolve-voids.ts wrote it under one of their ids). */
+async function resolvedAny(client: ClickHouseClient, loadIds: string[]): Promise<boolean> {
   const rs = await client.query({
-    query: 'SELECT count() > 0 AS any FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)}',
+    query: 'SELECT count() > 0 AS any FROM voided_in_section WHERE load_id IN {load_ids:Array(UUID)}',
     query_params: { load_ids: loadIds },
     format: 'JSONEachRow',
   });

@@ -62,7 +62,7 @@ function sumSizes(objects: SourceObject[]): number {
 
 /**
  * Progress for long loads: a live line on a terminal, plain lines otherwise (logs, CI) at most every
- * `plainEveryMs`. It moves within a batch: ClickHouse reports the bytes read so far (see query-watch.ts).
+ * `plainEveryMs`. It moves within a batch: ClickHouse reports the bytes read so far (see src/engine/running-queries.ts).
  */
 export function progressReporter(
   stream: NodeJS.WriteStream = process.stderr,

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { forEachLimited } from '../concurrency.js';
-import { runningMarkers } from '../load/query-watch.js';
+import { runningMarkers } from '../engine/running-queries.js';
 import type { SourceObject } from '../plan/source-object.js';
+import { versionId as id } from './version-id.js';
 
 /**
  * Who loads a file version, decided by ClickHouse itself so that concurrent deliveries of the same S3
@@ -88,7 +89,6 @@ export function deduplicationToken(o: SourceObject, generation: number): string 
     .digest('hex');
 }
 
-const id = (o: { bucket: string; key: string; etag: string }) => `${o.bucket}\u0000${o.key}\u0000${o.etag}`;
 
 /** Reads the claims of every version at once, and whether the latest one of each still runs. */
 export async function readVersionStates(

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { parseKey } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
+import { versionId } from './version-id.js';
 
 /**
  * The ingested_files ledger: one row per file version (bucket, key, ETag). ReplacingMergeTree keeps the
@@ -26,8 +27,6 @@ export interface LedgerEntry extends FileCounts {
   error: string;
 }
 
-const versionKey = (o: { bucket: string; key: string; etag: string }) =>
-  `${o.bucket}\u0000${o.key}\u0000${o.etag}`;
 
 /** The subset of `objects` whose exact version the ledger already records as loaded. */
 export async function loadedVersions(
@@ -51,11 +50,11 @@ export async function loadedVersions(
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ bucket: string; key: string; etag: string }>();
-  return new Set(rows.map(versionKey));
+  return new Set(rows.map(versionId));
 }
 
 export function isLoaded(set: Set<string>, o: SourceObject): boolean {
-  return set.has(versionKey(o));
+  return set.has(versionId(o));
 }
 
 export interface LedgerWrite {

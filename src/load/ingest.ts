@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { refreshAnalytics } from '../analytics/refresh.js';
-import { classifyEngineError } from '../engine/error-classes.js';
-import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
-import { type Claim, type ClaimTarget, claimBatch, decide, readVersionStates } from '../ledger/claims.js';
-import { type FileCounts, recordFiles } from '../ledger/ledger.js';
-import { parseKey } from '../plan/key-layout.js';
+import { type ClaimTarget, claimBatch, decide, readVersionStates } from '../ledger/claims.js';
+import type { FileCounts } from '../ledger/ledger.js';
+import { versionId } from '../ledger/version-id.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { Runtime } from '../runtime.js';
 import { planBatches } from './batches.js';
-import { loadBatch } from './load-batch.js';
-import { stopQueries, watchQuery } from './query-watch.js';
-import { removeLoads } from './remove-loads.js';
+import { runBatch, zeroCounts } from './run-batch.js';
 import { resolveS3Access } from './s3-access.js';
 
 /**
@@ -92,9 +87,6 @@ export interface IngestOptions {
 /** This process, as the owner of the claims it makes when nobody names one (the CLI). */
 const PROCESS_OWNER = `process-${process.pid}-${randomUUID()}`;
 
-/** How often a running batch's progress is read (only when someone listens: onProgress). */
-const PROGRESS_INTERVAL_MS = 500;
-
 /**
  * Loads file versions exactly once. Each version is claimed (src/ledger/claims.ts) just before its batch
  * runs: a version already loaded is skipped (unless forced), one another load holds is left to it, and
@@ -158,13 +150,15 @@ export async function ingest(
     const { claims, loaded, inProgress } = await claimBatch(target, batch, owner, marker, force);
     for (const object of loaded) results.push({ ...object, ...zeroCounts(), outcome: 'skipped' });
     for (const object of inProgress) results.push({ ...object, ...zeroCounts(), outcome: 'in_progress' });
-    const outcome =
-      claims.length === 0 ? 'done' : await runBatch(rt, claims, marker, options, progress, access, results);
-    if (outcome === 'cancelled') {
-      remaining.push(...batch);
-      continue; // the check at the top stops the run and counts the batches left
+    if (claims.length > 0) {
+      const ran = await runBatch({ rt, claims, marker, options, progress, access });
+      if (ran.outcome.kind === 'cancelled') {
+        remaining.push(...batch);
+        continue; // the check at the top stops the run and counts the batches left
+      }
+      if (ran.outcome.kind === 'retry') retryableError ??= ran.outcome.error;
+      results.push(...ran.results);
     }
-    if (outcome instanceof Error) retryableError ??= outcome;
     progress.batch += 1;
     progress.filesDone += batch.length;
     progress.bytesDone += batch.reduce((n, o) => n + o.size, 0);
@@ -180,149 +174,6 @@ export async function ingest(
   };
 }
 
-/**
- * One batch of claimed files: earlier loads' rows out, the INSERT, the analytics refresh, the ledger.
- * A failure marks the batch's files failed with the reason; whether a retry can help is decided by the
- * error (src/engine/error-classes.ts).
- */
-async function runBatch(
-  rt: Runtime,
-  claims: Claim[],
-  marker: string,
-  options: IngestOptions,
-  progress: IngestProgress,
-  access: Awaited<ReturnType<typeof resolveS3Access>> | undefined,
-  results: FileResult[],
-): Promise<'done' | 'cancelled' | XapiEtlError> {
-  const client = rt.engine.client;
-  const startedAt = new Date();
-  const record = (claim: Claim) => ({
-    object: claim.object,
-    mode: options.mode,
-    loadId: claim.claimId,
-    startedAt,
-  });
-  await recordFiles(
-    client,
-    claims.map((c) => ({ ...record(c), status: 'loading' as const })),
-  );
-  const batchBytes = claims.reduce((n, c) => n + c.object.size, 0);
-  const watch = options.onProgress
-    ? watchQuery(
-        rt.engine,
-        marker,
-        (q) => {
-          const bytesRead = Math.min(q.sourceBytes, batchBytes);
-          options.onProgress?.({
-            ...progress,
-            bytesDone: progress.bytesDone + bytesRead,
-            inFlight: { files: claims.length, bytes: batchBytes, bytesRead, elapsedMs: q.elapsedMs },
-          });
-        },
-        PROGRESS_INTERVAL_MS,
-      )
-    : undefined;
-  const cancel = () => void stopQueries(rt.engine, marker);
-  options.signal?.addEventListener('abort', cancel, { once: true });
-  try {
-    // A reload, retry or takeover: the earlier loads' rows go first, so the raw tables hold one load.
-    const earlier = claims.flatMap((c) => c.earlier);
-    if (earlier.length > 0) {
-      await removeLoads(
-        client,
-        { loadIds: earlier, sections: sectionsOf(claims) },
-        { schema: rt.engine.schema, marker },
-      );
-    }
-    const counts = await loadBatch(
-      rt,
-      claims.map((c) => ({ object: c.object, loadId: c.claimId })),
-      marker,
-      options.mode,
-      access,
-    );
-    // The bytes read are all read: the refresh's queries (they carry the marker too) must not report 0.
-    await watch?.stop();
-    // The analytics include this load (and forget the earlier ones) before anyone is told it is loaded.
-    await refreshAnalytics(client, [...claims.map((c) => c.claimId), ...earlier], {
-      schema: rt.engine.schema,
-      marker,
-    });
-    const finishedAt = new Date();
-    const writes = claims.map((claim) => {
-      const object = claim.object;
-      const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
-      // Bytes but no lines read at the planned ETag: the object changed between planning and loading.
-      const superseded = c.lines === 0 && object.size > 0;
-      results.push({
-        ...object,
-        ...c,
-        outcome: superseded ? 'superseded' : 'loaded',
-        load_id: claim.claimId,
-      });
-      return {
-        ...record(claim),
-        status: superseded ? ('superseded' as const) : ('loaded' as const),
-        finishedAt,
-        counts: c,
-        error: superseded ? 'object changed or vanished between planning and loading' : undefined,
-      };
-    });
-    await recordFiles(client, writes);
-    return 'done';
-  } catch (cause) {
-    const interrupted = options.signal?.aborted === true;
-    const error = cause instanceof XapiEtlError ? cause : engineError(cause);
-    const message = interrupted ? INTERRUPTED : errorMessage(error);
-    if (!interrupted) {
-      for (const c of claims) {
-        results.push({
-          ...c.object,
-          ...zeroCounts(),
-          outcome: 'failed',
-          error: message,
-          load_id: c.claimId,
-          retryable: error.retryable,
-        });
-      }
-    }
-    await recordFiles(
-      client,
-      claims.map((c) => ({
-        ...record(c),
-        status: 'failed' as const,
-        finishedAt: new Date(),
-        error: message,
-      })),
-    ).catch(() => {
-      // The engine is down: the ledger row stays `loading`; the claim's lease lets a retry take it over.
-    });
-    if (interrupted) return 'cancelled';
-    return error.retryable ? error : 'done';
-  } finally {
-    options.signal?.removeEventListener('abort', cancel);
-    await watch?.stop();
-  }
-}
-
-/** A ClickHouse failure, retryable or not by its server error code (README, "Errors: retry or not"). */
-function engineError(cause: unknown): EngineError {
-  const c = classifyEngineError(cause);
-  return new EngineError(`${errorMessage(cause)} [${c.kind}${c.retryable ? '' : ', not retried'}]`, {
-    retryable: c.retryable,
-    cause,
-  });
-}
-
-function sectionsOf(claims: Claim[]): string[] {
-  return [...new Set(claims.map((c) => parseKey(c.object.key)?.sectionId ?? ''))];
-}
-
-const versionId = (o: SourceObject) => `${o.bucket}\u0000${o.key}\u0000${o.etag}`;
-
-/** The ledger's word for a batch cancelled by the user: `failed`, so that a re-run loads it again. */
-const INTERRUPTED = 'interrupted before it finished (Ctrl-C); a re-run loads it';
-
 function dedupe(objects: SourceObject[]): SourceObject[] {
   const seen = new Set<string>();
   return objects.filter((o) => {
@@ -331,10 +182,6 @@ function dedupe(objects: SourceObject[]): SourceObject[] {
     seen.add(id);
     return true;
   });
-}
-
-function zeroCounts(): FileCounts {
-  return { lines: 0, statements: 0, video_events: 0, rejected: 0 };
 }
 
 export function totalsOf(files: FileResult[]): IngestTotals {

@@ -52,6 +52,9 @@ export function insertSettings(shape: InsertShape): Record<string, string | numb
     // The target tables are Replacing/SummingMergeTree: merging rows inside each new part at insert
     // time costs a third of the statements write and buys nothing (reads use FINAL or the _active views).
     optimize_on_insert: 0,
+    // The raw tables are partitioned by month: a file may span any number of them (a 12-year LRS export is
+    // 144), and ClickHouse refuses more than 100 in one block by default.
+    max_partitions_per_insert_block: '0',
   };
 }
 
@@ -59,16 +62,21 @@ const threadsByClient = new WeakMap<ClickHouseClient, Promise<number>>();
 
 /**
  * The engine's own thread count (`max_threads` resolves to its cores), asked once per client. An
- * explicit XAPI_INSERT_THREADS wins (a shared server may want fewer).
+ * explicit XAPI_INSERT_THREADS wins (a shared server may want fewer). A failed question is forgotten, never
+ * kept: one timeout at a Lambda's cold start must not fail every later invocation of that container.
  */
 export function engineThreads(client: ClickHouseClient, configured: number | undefined): Promise<number> {
   if (configured) return Promise.resolve(configured);
   let threads = threadsByClient.get(client);
   if (!threads) {
-    threads = client
+    const asked = client
       .query({ query: "SELECT toUInt32(getSetting('max_threads')) AS n", format: 'JSONEachRow' })
       .then((rs) => rs.json<{ n: number | string }>())
       .then((rows) => Math.max(1, Number(rows[0]?.n ?? 1)));
+    threads = asked.catch((error: unknown) => {
+      if (threadsByClient.get(client) === threads) threadsByClient.delete(client);
+      throw error;
+    });
     threadsByClient.set(client, threads);
   }
   return threads;

@@ -4,7 +4,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import type { Engine } from '../engine/create-engine.js';
 import { errorMessage } from '../errors.js';
-import { stopQueries } from '../load/query-watch.js';
+import { stopQueries } from '../engine/running-queries.js';
 import { resolveS3Access } from '../load/s3-access.js';
 import { buildSourceSql } from '../load/source-sql.js';
 import { isBundleKey } from '../plan/key-layout.js';

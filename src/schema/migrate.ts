@@ -1,12 +1,42 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { type RebuildProgress, rebuildAnalytics } from '../analytics/rebuild.js';
 import { errorMessage, MigrationError } from '../errors.js';
-import { type MigrationFile, readMigrationFiles, splitStatements } from './migration-files.js';
+import { catchUpLoads } from '../voiding/catch-up.js';
+import {
+  appliedDerived,
+  ensureBookkeeping,
+  pausedBy,
+  recordDerived,
+  recordStep,
+  startRun,
+} from './bookkeeping.js';
+import { applyDerivedStatements } from './derived.js';
+import { derivedDrift } from './derived-lock.js';
+import { label, type MigrationFile, type MigrationSet, readMigrationSet } from './migration-files.js';
+import { PARSE_VIEWS_FILE, pauseLoads, resumeLoads } from './pause.js';
+import { PROCEDURES } from './procedures.js';
 import { renderStatement, type SchemaTarget } from './render.js';
 
+/**
+ * `xapi-etl migrate` (migrations/README.md): brings a database to this version's schema, in place, from any
+ * earlier version (v0.1.0 included), while loads keep running wherever the migration allows it.
+ *
+ * 1. Versioned migrations not yet applied run in order, each recorded with its checksum; an applied one whose
+ *    file changed is refused, and so is a database migrated by a newer version.
+ * 2. Derived files whose content differs from what the database has are applied in place; the analytics state
+ *    file is rebuilt from the raw tables (src/analytics/rebuild.ts), resumable, with progress.
+ * 3. Loads that ran since the previous `migrate` started are caught up: their voids resolved across sections
+ *    and their analytics refreshed (a version older than this one, still running during a deploy, did neither).
+ * Re-running it is a no-op; after a crash it carries on where it stopped.
+ */
 export interface MigrateResult {
   applied: { version: number; name: string }[];
   alreadyApplied: number;
   latestVersion: number;
+  /** Derived files applied now (their content changed, or the database had none). */
+  derived: string[];
+  rebuild?: { status: 'done' | 'stopped'; sections: number; resumed: boolean };
+  caughtUpLoads: number;
 }
 
 export interface AppliedMigration {
@@ -15,28 +45,42 @@ export interface AppliedMigration {
   checksum: string;
 }
 
-/**
- * Applies the migrations that have not run yet, in order, and records each in schema_migrations with
- * its checksum. Re-running is a no-op. A migration whose file changed after it was applied is refused:
- * ship a new migration instead of editing an old one.
- */
-export async function migrate(
-  client: ClickHouseClient,
-  options: { target?: SchemaTarget; migrations?: MigrationFile[] } = {},
-): Promise<MigrateResult> {
-  const migrations = options.migrations ?? readMigrationFiles();
+export type MigrateEvent =
+  | { kind: 'migration'; label: string }
+  | { kind: 'say'; message: string }
+  | { kind: 'rebuild'; progress: RebuildProgress };
+
+export interface MigrateOptions {
+  target?: SchemaTarget;
+  /** Default: the migrations folder this version ships. */
+  set?: MigrationSet;
+  onEvent?: (e: MigrateEvent) => void;
+  /** Checked between the sections of a rebuild: true stops it (the next migrate resumes). */
+  shouldStop?: () => boolean;
+  /** The engine's thread count, for the data moves. */
+  threads?: number;
+  cluster?: string;
+}
+
+export async function migrate(client: ClickHouseClient, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const set = options.set ?? readMigrationSet();
+  const migrations = set.versioned;
   const target = options.target ?? {};
+  const say = (message: string) => options.onEvent?.({ kind: 'say', message });
   if (target.cluster && target.replicated !== false) await assertShardLayout(client, target);
-  await ensureMigrationsTable(client, target);
+  assertDerivedNamed(set);
+  await ensureBookkeeping(client, target);
+  const previousRun = await startRun(client);
   const applied = await appliedMigrations(client);
   const byVersion = new Map(applied.map((m) => [m.version, m]));
 
   assertSameLineage(applied, migrations);
+  assertNotAhead(applied, migrations);
   for (const m of migrations) {
     const done = byVersion.get(m.version);
     if (done && done.checksum !== m.checksum) {
       throw new MigrationError(
-        `Migration ${pad(m.version)}_${m.name} was changed after it was applied ` +
+        `Migration ${label(m)} was changed after it was applied ` +
           `(recorded checksum ${done.checksum.slice(0, 12)}…, file ${m.checksum.slice(0, 12)}…). ` +
           'Applied migrations must not be edited: restore the file and add a new migration.',
       );
@@ -47,22 +91,27 @@ export async function migrate(
     applied: [],
     alreadyApplied: 0,
     latestVersion: migrations.at(-1)?.version ?? 0,
+    derived: [],
+    caughtUpLoads: 0,
+  };
+  const ctx = {
+    client,
+    target,
+    set,
+    threads: options.threads ?? 2,
+    cluster: options.cluster ?? target.cluster,
+    say,
+    // A database that had no schema when this run began: nobody can be loading into it (a load refuses a
+    // missing schema), so there are no loads to pause.
+    fresh: applied.length === 0,
   };
   for (const m of migrations) {
     if (byVersion.has(m.version)) {
       result.alreadyApplied += 1;
       continue;
     }
-    for (const statement of splitStatements(m.sql)) {
-      try {
-        for (const r of renderStatement(statement, target)) await client.command({ query: r.sql });
-      } catch (cause) {
-        throw new MigrationError(
-          `Migration ${pad(m.version)}_${m.name} failed: ${errorMessage(cause)}\nStatement:\n${statement.slice(0, 400)}`,
-          { cause },
-        );
-      }
-    }
+    options.onEvent?.({ kind: 'migration', label: label(m) });
+    await applyMigration(m, { ...ctx, version: m.version });
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],
@@ -70,7 +119,79 @@ export async function migrate(
     });
     result.applied.push({ version: m.version, name: m.name });
   }
+  if (set.derived.length === 0) return result;
+
+  // Derived objects: what changed, in file order. A pause left by this run or an earlier one ends with the
+  // parse views applied again.
+  const paused = await pausedBy(client);
+  const recorded = new Map((await appliedDerived(client)).map((d) => [d.file, d.checksum]));
+  for (const file of set.derived) {
+    const resume = paused !== undefined && file.file === PARSE_VIEWS_FILE;
+    if (recorded.get(file.file) === file.checksum && !resume) continue;
+    if (file.rebuildsAnalytics) {
+      const rebuild = await rebuildAnalytics(client, file, {
+        target,
+        shouldStop: options.shouldStop,
+        onProgress: (progress) => options.onEvent?.({ kind: 'rebuild', progress }),
+      });
+      result.rebuild = { status: rebuild.status, sections: rebuild.sections, resumed: rebuild.resumed };
+      // The files after it read its tables: they wait until the rebuild has finished.
+      if (rebuild.status === 'stopped') return result;
+    } else if (resume) {
+      await resumeLoads({ ...ctx, version: paused.version });
+      say('loads resumed');
+    } else {
+      await applyDerivedStatements(client, file.file, file.statements, target);
+    }
+    await recordDerived(client, file.file, file.checksum, result.latestVersion);
+    result.derived.push(file.file);
+  }
+
+  result.caughtUpLoads = await catchUpLoads(client, previousRun, { schema: target });
   return result;
+}
+
+async function applyMigration(
+  m: MigrationFile,
+  ctx: Parameters<(typeof PROCEDURES)[string]>[0] & { cluster?: string; fresh: boolean },
+): Promise<void> {
+  for (const step of m.steps) {
+    if (step.kind === 'pause-loads') {
+      if (!ctx.fresh) await pauseLoads(ctx);
+      continue;
+    }
+    if (step.kind === 'procedure') {
+      const procedure = PROCEDURES[step.name];
+      if (!procedure) throw new MigrationError(`Migration ${label(m)} names an unknown procedure "${step.name}"`);
+      try {
+        await procedure(ctx);
+      } catch (cause) {
+        throw cause instanceof MigrationError
+          ? cause
+          : new MigrationError(`Migration ${label(m)}, ${step.name}: ${errorMessage(cause)}`, { cause });
+      }
+      continue;
+    }
+    try {
+      for (const r of renderStatement(step.sql, ctx.target)) await ctx.client.command({ query: r.sql });
+    } catch (cause) {
+      throw new MigrationError(
+        `Migration ${label(m)} failed: ${errorMessage(cause)}\nStatement:\n${step.sql.slice(0, 400)}`,
+        { cause },
+      );
+    }
+  }
+  await recordStep(ctx.client, m.version, 'applied', 'done');
+}
+
+/** A derived file changed without a migration naming it: the version number would not say so. */
+function assertDerivedNamed(set: MigrationSet): void {
+  const drift = derivedDrift(set);
+  if (drift.length === 0) return;
+  throw new MigrationError(
+    `derived ${drift.map((d) => d.file).join(', ')} changed without a migration naming the new content ` +
+      '(migrations/README.md: `npm run schema:generate` prints the line to add)',
+  );
 }
 
 /**
@@ -80,14 +201,25 @@ export async function migrate(
  */
 function assertSameLineage(applied: AppliedMigration[], files: MigrationFile[]): void {
   const names = new Map(files.map((f) => [f.version, f.name]));
-  const foreign = applied.filter((m) => names.get(m.version) !== m.name);
+  const foreign = applied.filter((m) => names.has(m.version) && names.get(m.version) !== m.name);
   if (foreign.length === 0) return;
   throw new MigrationError(
     `This database holds the schema of an earlier development version of xapi-etl ` +
-      `(${foreign.map((m) => `${pad(m.version)}_${m.name}`).join(', ')}), which this version cannot upgrade in place. ` +
+      `(${foreign.map((m) => label(m)).join(', ')}), which this version cannot upgrade in place. ` +
       'Start from an empty database and load your files again: for the embedded engine, move or delete the data ' +
       'directory (XAPI_ETL_DATA_DIR, default .xapi-etl/); on a server, use a new CLICKHOUSE_DATABASE ' +
       '(or drop the old one). Then run `xapi-etl migrate` and `xapi-etl process … --force`.',
+  );
+}
+
+/** A newer xapi-etl migrated this database: this one must not run its (older) migrations over it. */
+function assertNotAhead(applied: AppliedMigration[], files: MigrationFile[]): void {
+  const latest = files.at(-1)?.version ?? 0;
+  const ahead = applied.filter((m) => m.version > latest);
+  if (ahead.length === 0) return;
+  throw new MigrationError(
+    `This database was migrated by a newer xapi-etl (it has ${ahead.map((m) => label(m)).join(', ')}; this version ` +
+      `knows up to ${latest}). Run \`migrate\` with that version; this one can still load into it.`,
   );
 }
 
@@ -97,17 +229,6 @@ export async function appliedMigrations(client: ClickHouseClient): Promise<Appli
     format: 'JSONEachRow',
   });
   return (await rs.json<AppliedMigration>()).map((m) => ({ ...m, version: Number(m.version) }));
-}
-
-async function ensureMigrationsTable(client: ClickHouseClient, target: SchemaTarget): Promise<void> {
-  // On a sharded cluster the record lives on one shard (key 0), read through its Distributed table.
-  const statements = renderStatement(
-    `CREATE TABLE IF NOT EXISTS schema_migrations {{on_cluster}} (
-        version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-      ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version {{shard_by 0}}`,
-    target,
-  );
-  for (const r of statements) await client.command({ query: r.sql });
 }
 
 /**
@@ -132,8 +253,4 @@ async function assertShardLayout(client: ClickHouseClient, target: SchemaTarget)
         'rows and analytics live on one shard, behind Distributed tables (README, "Scale-out").',
     );
   }
-}
-
-function pad(version: number): string {
-  return String(version).padStart(4, '0');
 }

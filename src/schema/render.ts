@@ -15,6 +15,9 @@ import { typePlaceholders } from './parse-views/types.js';
  * `default_replica_name` (`/clickhouse/tables/{uuid}/{shard}`, `{replica}`) apply, as ClickHouse recommends
  * with the Atomic database engine.
  *
+ * `{{local NAME}}` names the table that holds a `{{shard_by}}` table's rows: `NAME_local` when sharded, else NAME
+ * (for ALTER and EXCHANGE, which a Distributed table does not take).
+ *
  * Shards (CLICKHOUSE_SHARDED): a table marked `{{shard_by EXPR}}` becomes `<name>_local` on every node, and
  * `<name>` a Distributed table over it that sends each row to the shard EXPR picks. Every name queries and
  * materialized views use is unchanged, so rows reach their shard by section (EXPR) and reads fan out.
@@ -48,12 +51,14 @@ const TYPE_PLACEHOLDERS: Record<string, string> = typePlaceholders();
 export const SHARDED_QUERY_SETTINGS = { distributed_product_mode: 'global' } as const;
 
 const SHARD_BY = /\s*\{\{shard_by ([^}]+)\}\}/;
+const LOCAL = /\{\{local ([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 const CREATE_TABLE = /^(CREATE TABLE IF NOT EXISTS )([A-Za-z_][A-Za-z0-9_]*)/;
-const CREATE_VIEW = /^CREATE (MATERIALIZED )?VIEW/;
+const CREATE_VIEW = /^CREATE (OR REPLACE )?(MATERIALIZED )?VIEW/;
 
 export function renderStatement(sql: string, target: SchemaTarget = {}): RenderedStatement[] {
   const replicated = target.replicated ?? Boolean(target.cluster);
   let out = sql.replace(/\{\{([a-z_]+)\}\}/g, (m, name: string) => TYPE_PLACEHOLDERS[name] ?? m);
+  out = out.replace(LOCAL, (_m, name: string) => (target.sharded ? `${name}_local` : name));
   out = out.replace(
     /[ \t]*\{\{on_cluster\}\}/g,
     replicated && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '',
@@ -87,13 +92,18 @@ export function renderStatement(sql: string, target: SchemaTarget = {}): Rendere
       },
     ];
   }
-  if (CREATE_VIEW.test(out) && !/^CREATE MATERIALIZED VIEW/.test(out)) {
+  if (CREATE_VIEW.test(out) && !/^CREATE (OR REPLACE )?MATERIALIZED VIEW/.test(out)) {
     const settings = Object.entries(SHARDED_QUERY_SETTINGS)
       .map(([k, v]) => `${k} = '${v}'`)
       .join(', ');
     return [{ sql: `${out}\nSETTINGS ${settings}`, shardLocal: false }];
   }
   return [{ sql: out, shardLocal: false }];
+}
+
+/** The local table of a `{{shard_by}}` table on this target (see `{{local NAME}}`). */
+export function localName(name: string, target: SchemaTarget = {}): string {
+  return target.sharded ? `${name}_local` : name;
 }
 
 function quoteIdentifier(name: string): string {

@@ -1,10 +1,23 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { XapiEtlError } from '../errors.js';
+import { type AppliedDerived, appliedDerived, pausedBy } from './bookkeeping.js';
 import { type AppliedMigration, appliedMigrations } from './migrate.js';
-import { type MigrationFile, readMigrationFiles } from './migration-files.js';
+import { label, type MigrationFile, type MigrationSet, readMigrationSet } from './migration-files.js';
 
-/** Where a database stands against the migration files this version ships. */
+/**
+ * Where a database stands against the schema this version ships (migrations/README.md):
+ * - `current`: every versioned migration applied, every derived file as this version has it;
+ * - `ahead`: a newer xapi-etl migrated it (deploy.sh migrates before it updates the code, so for a while the
+ *   previous code runs on the next schema): loads go on; every migration keeps the previous version working;
+ * - `behind`: migrations or derived objects this version needs are missing: loads are refused until
+ *   `xapi-etl migrate` has run;
+ * - `migrating`: a migration that moves the raw tables has paused loads and not finished;
+ * - `missing`: no xapi-etl schema at all.
+ */
+export type SchemaStatus = 'current' | 'ahead' | 'behind' | 'migrating' | 'missing';
+
 export interface SchemaState {
+  status: SchemaStatus;
   /** False when the database has no schema_migrations table: nothing was ever migrated. */
   exists: boolean;
   appliedVersion: number;
@@ -12,68 +25,118 @@ export interface SchemaState {
   pending: MigrationFile[];
   /** Applied migrations whose file changed since (migrate refuses them). */
   modified: MigrationFile[];
+  /** Versions applied that this xapi-etl does not know (a newer one migrated the database). */
+  ahead: number[];
+  /** Derived files the database has another version of (and is not ahead): `migrate` applies them. */
+  derivedBehind: string[];
+  paused?: { version: number; since: string };
 }
 
 export async function readSchemaState(
   client: ClickHouseClient,
-  files: MigrationFile[] = readMigrationFiles(),
+  set: MigrationSet = readMigrationSet(),
 ): Promise<SchemaState> {
-  let applied: AppliedMigration[];
-  let exists = true;
-  try {
-    applied = await appliedMigrations(client);
-  } catch (error) {
-    if (!/UNKNOWN_TABLE|Unknown table|doesn't exist|does not exist/i.test(String(error))) throw error;
-    applied = [];
-    exists = false;
-  }
+  const tables = await existingTables(client, ['schema_migrations', 'schema_derived', 'schema_progress']);
+  const applied: AppliedMigration[] = tables.has('schema_migrations') ? await appliedMigrations(client) : [];
+  const derived: AppliedDerived[] = tables.has('schema_derived') ? await appliedDerived(client) : [];
+  const paused = tables.has('schema_progress') ? await pausedBy(client) : undefined;
+  const files = set.versioned;
   const byVersion = new Map(applied.map((m) => [m.version, m]));
+  const latestVersion = files.at(-1)?.version ?? 0;
+  const appliedVersion = applied.at(-1)?.version ?? 0;
+  const ahead = applied.filter((m) => m.version > latestVersion).map((m) => m.version);
+  const recorded = new Map(derived.map((d) => [d.file, d.checksum]));
+  const pending = files.filter((f) => !byVersion.has(f.version));
+  const modified = files.filter(
+    (f) => byVersion.has(f.version) && byVersion.get(f.version)?.checksum !== f.checksum,
+  );
+  const derivedBehind =
+    ahead.length > 0 ? [] : set.derived.filter((d) => recorded.get(d.file) !== d.checksum).map((d) => d.file);
+  const status: SchemaStatus = !tables.has('schema_migrations')
+    ? 'missing'
+    : paused
+      ? 'migrating'
+      : pending.length > 0 || modified.length > 0 || derivedBehind.length > 0
+        ? 'behind'
+        : ahead.length > 0
+          ? 'ahead'
+          : 'current';
   return {
-    exists,
-    appliedVersion: applied.at(-1)?.version ?? 0,
-    latestVersion: files.at(-1)?.version ?? 0,
-    pending: files.filter((f) => !byVersion.has(f.version)),
-    modified: files.filter(
-      (f) => byVersion.has(f.version) && byVersion.get(f.version)?.checksum !== f.checksum,
-    ),
+    status,
+    exists: tables.has('schema_migrations'),
+    appliedVersion,
+    latestVersion,
+    pending,
+    modified,
+    ahead,
+    derivedBehind,
+    ...(paused ? { paused } : {}),
   };
 }
 
-/** A server whose schema is behind this version: an operator runs `xapi-etl migrate` (then retries work). */
-export class SchemaOutdatedError extends XapiEtlError {
+async function existingTables(client: ClickHouseClient, names: string[]): Promise<Set<string>> {
+  const rs = await client.query({
+    query: 'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    query_params: { names },
+    format: 'JSONEachRow',
+  });
+  return new Set((await rs.json<{ name: string }>()).map((r) => r.name));
+}
+
+/**
+ * The schema is behind this version: a person must run `xapi-etl migrate` (deploy.sh does, before it updates
+ * the code). Not retried: a retry a minute later meets the same schema, so each event would be tried three
+ * times and then sit in the dead-letter queue. The load is refused before it claims or writes anything; the
+ * files that came meanwhile are loaded afterwards by a backfill over the window (README, runbook).
+ */
+export class SchemaBehindError extends XapiEtlError {
   constructor(message: string) {
-    super('SCHEMA_OUTDATED', message, { retryable: true });
+    super('SCHEMA_BEHIND', message, { retryable: false });
+  }
+}
+
+/** A migration is moving the raw tables and has paused loads: retried, it loads once the migration ends. */
+export class SchemaMigratingError extends XapiEtlError {
+  constructor(message: string) {
+    super('SCHEMA_MIGRATING', message, { retryable: true });
   }
 }
 
 const checked = new WeakMap<ClickHouseClient, Promise<void>>();
 
 /**
- * Loads need the schema in place: instead of an INSERT failing on a missing table (with kilobytes of
- * SQL in the message), say what to do. Checked once per client (one query per Lambda container).
+ * Loads need the schema in place: instead of an INSERT failing on a missing table (with kilobytes of SQL in
+ * the message), say what to do. A schema found usable is remembered per client (one check per Lambda
+ * container); a failed check, or a failed read, never is: the next invocation asks again.
  */
 export function assertSchemaCurrent(client: ClickHouseClient, database: string): Promise<void> {
-  let done = checked.get(client);
-  if (!done) {
-    done = readSchemaState(client).then((state) => {
-      if (state.pending.length === 0 && state.modified.length === 0) return;
-      checked.delete(client); // checked again next time: someone may run migrate meanwhile
-      const where = `database ${database}`;
-      if (!state.exists)
-        throw new SchemaOutdatedError(`${where} has no xapi-etl schema yet: run \`xapi-etl migrate\``);
-      if (state.modified.length > 0)
-        throw new SchemaOutdatedError(
-          `${where}: applied migrations differ from this version's files (${state.modified.map(label).join(', ')}); see \`xapi-etl migrate\``,
-        );
-      throw new SchemaOutdatedError(
-        `${where} is at schema version ${state.appliedVersion}, this xapi-etl needs ${state.latestVersion}: run \`xapi-etl migrate\``,
+  const known = checked.get(client);
+  if (known) return known;
+  const check = readSchemaState(client).then((state) => {
+    const where = `database ${database}`;
+    if (state.status === 'current' || state.status === 'ahead') return;
+    if (state.status === 'missing')
+      throw new SchemaBehindError(`${where} has no xapi-etl schema yet: run \`xapi-etl migrate\``);
+    if (state.status === 'migrating')
+      throw new SchemaMigratingError(
+        `${where}: \`xapi-etl migrate\` (migration ${state.paused?.version}) is moving the raw tables and has paused ` +
+          `loads since ${state.paused?.since} UTC; this load is retried`,
       );
-    });
-    checked.set(client, done);
-  }
-  return done;
+    if (state.modified.length > 0)
+      throw new SchemaBehindError(
+        `${where}: applied migrations differ from this version's files (${state.modified.map(label).join(', ')}); see \`xapi-etl migrate\``,
+      );
+    const missing = [...state.pending.map(label), ...state.derivedBehind.map((f) => `derived/${f}`)];
+    throw new SchemaBehindError(
+      `${where} is at schema version ${state.appliedVersion}, this xapi-etl needs ${state.latestVersion} ` +
+        `(missing: ${missing.join(', ')}): run \`xapi-etl migrate\`, then backfill what arrived meanwhile`,
+    );
+  });
+  const remembered = check.catch((error: unknown) => {
+    if (checked.get(client) === remembered) checked.delete(client);
+    throw error;
+  });
+  checked.set(client, remembered);
+  return remembered;
 }
 
-export function label(m: { version: number; name: string }): string {
-  return `${String(m.version).padStart(4, '0')}_${m.name}`;
-}

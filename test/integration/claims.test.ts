@@ -8,7 +8,7 @@ import {
   type VersionState,
 } from '../../src/ledger/claims.js';
 import { recordFiles } from '../../src/ledger/ledger.js';
-import { runningMarkers } from '../../src/load/query-watch.js';
+import { runningMarkers } from '../../src/engine/running-queries.js';
 import type { SourceObject } from '../../src/plan/source-object.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 

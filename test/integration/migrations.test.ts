@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../../src/errors.js';
 import { migrate } from '../../src/schema/migrate.js';
-import { readMigrationFiles } from '../../src/schema/migration-files.js';
+import { readMigrationFiles, readMigrationSet } from '../../src/schema/migration-files.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 describe('schema migrations', () => {
@@ -42,12 +42,13 @@ describe('schema migrations', () => {
 
   it('refuses to run when an applied migration file was edited', async () => {
     const w = await h.isolated();
-    const files = readMigrationFiles();
-    const edited = files.map((f, i) => (i === 0 ? { ...f, sql: `${f.sql}\n-- edit`, checksum: 'f00d' } : f));
-    await expect(migrate(w.rt.engine.client, { migrations: edited })).rejects.toThrow(MigrationError);
-    await expect(migrate(w.rt.engine.client, { migrations: edited })).rejects.toThrow(
-      /changed after it was applied/,
-    );
+    const set = readMigrationSet();
+    const edited = {
+      ...set,
+      versioned: set.versioned.map((f, i) => (i === 0 ? { ...f, sql: `${f.sql}\n-- edit`, checksum: 'f00d' } : f)),
+    };
+    await expect(migrate(w.rt.engine.client, { set: edited })).rejects.toThrow(MigrationError);
+    await expect(migrate(w.rt.engine.client, { set: edited })).rejects.toThrow(/changed after it was applied/);
   });
 
   it('explains what to do with a database made by a development version before the baseline', async () => {

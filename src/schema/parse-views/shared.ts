@@ -46,31 +46,12 @@ ${inner}
 const contextIds = (key: string) =>
   `arrayMap(x -> ifNull((x).id, ''), (c_activities).${key}) AS context_${key}_ids`;
 
-/** Layer: every agent's key, the object's parts, the parsed scalar values. */
-export function keysLayer(inner: string): string {
-  return `-- Every agent's normalised key (docs/xapi.md): mbox trimmed and lower-cased whole; mbox_sha1sum
--- lower-cased; openid trimmed; account homePage with scheme and host lower-cased and trailing slashes
--- removed, account name exact. Positions: [actor, instructor, team, authority, object] ++ members of
--- the actor, then of the team. The object's parts and the parsed scalar values.
-WITH
-    -- Each position's identifiers, projected one by one (an array of whole agent tuples, members
-    -- included, costs about a tenth of this view's time).
-    arrayConcat(
-        [((actor).mbox, (actor).mbox_sha1sum, (actor).openid, ((actor).account).homePage, ((actor).account).name::Nullable(String)),
-         ((c_instructor).mbox, (c_instructor).mbox_sha1sum, (c_instructor).openid, ((c_instructor).account).homePage, ((c_instructor).account).name::Nullable(String)),
-         ((c_team).mbox, (c_team).mbox_sha1sum, (c_team).openid, ((c_team).account).homePage, ((c_team).account).name::Nullable(String)),
-         ((authority).mbox, (authority).mbox_sha1sum, (authority).openid, ((authority).account).homePage, ((authority).account).name::Nullable(String)),
-         ((o).mbox, (o).mbox_sha1sum, (o).openid, ((o).account).homePage, ((o).account).name::Nullable(String))],
-        arrayMap(m -> ((m).mbox, (m).mbox_sha1sum, (m).openid, ((m).account).homePage, ((m).account).name::Nullable(String)),
-            arrayConcat((actor).member, (c_team).member))) AS ifis
-SELECT * EXCEPT (o),
-    o IS NULL AS o_null,
-    (o).objectType AS o_type,
-    (o).id AS o_id,
-    (o).definition AS o_def,
-    ((o).object).id AS so_id,
-    ((o).definition).name AS object_name_map,
-    arrayMap(i -> multiIf(
+/** The identifiers of an agent-shaped tuple `x`, as the key lambda reads them. */
+const ifi = (x: string) =>
+  `((${x}).mbox, (${x}).mbox_sha1sum, (${x}).openid, ((${x}).account).homePage, ((${x}).account).name::Nullable(String))`;
+
+/** An agent's normalised key from its identifiers `i` (a tuple: mbox, mbox_sha1sum, openid, homePage, name). */
+const KEY_OF_IFI = `multiIf(
         trimBoth(ifNull(i.1, '')) != '',
             concat('mbox::', if(startsWith(lower(trimBoth(i.1)), 'mailto:'), '', 'mailto:'), lower(trimBoth(i.1))),
         ifNull(i.2, '') != '', concat('mbox_sha1sum::', lower(trimBoth(i.2))),
@@ -81,7 +62,35 @@ SELECT * EXCEPT (o),
                 lower(extract(trimRight(trimBoth(i.4), '/'), '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*')),
                 substring(trimRight(trimBoth(i.4), '/'), length(extract(trimRight(trimBoth(i.4), '/'), '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*')) + 1),
                 '::', i.5),
-        ''), ifis) AS keys,
+        '')`;
+
+/** Layer: every agent's key, the object's parts, the parsed scalar values. */
+export function keysLayer(inner: string): string {
+  return `-- Every agent's normalised key (docs/xapi.md): mbox trimmed and lower-cased whole; mbox_sha1sum
+-- lower-cased; openid trimmed; account homePage with scheme and host lower-cased and trailing slashes
+-- removed, account name exact. Positions: [actor, instructor, team, authority, object] ++ members of
+-- the actor, then of the team. The object's parts and the parsed scalar values.
+WITH
+    -- Each position's identifiers, projected one by one (an array of whole agent tuples, members
+    -- included, costs about a tenth of this view's time).
+    arrayConcat(
+        [${['actor', 'c_instructor', 'c_team', 'authority', 'o'].map(ifi).join(',\n         ')}],
+        arrayMap(m -> ${ifi('m')},
+            arrayConcat((actor).member, (c_team).member))) AS ifis
+SELECT * EXCEPT (o),
+    o IS NULL AS o_null,
+    (o).objectType AS o_type,
+    (o).id AS o_id,
+    (o).definition AS o_def,
+    ((o).object).id AS so_id,
+    ((o).definition).name AS object_name_map,
+    arrayMap(i -> ${KEY_OF_IFI}, ifis) AS keys,
+    -- The other people a statement names, for erasure only: the object Group's members, a SubStatement's
+    -- actor (and members) and its object when that is an Agent or Group.
+    arrayFilter(k -> k != '', arrayMap(i -> ${KEY_OF_IFI},
+        arrayConcat([${ifi('(o).actor')}, ${ifi('(o).object')}],
+            arrayMap(m -> ${ifi('m')},
+                arrayConcat((o).member, ((o).actor).member, ((o).object).member))))) AS other_person_keys,
     toUUIDOrNull(ifNull(id_text, '')) AS id_uuid,
     parseDateTime64BestEffortOrNull(ifNull(ts_text, ''), 3, 'UTC') AS ts_parsed,
     parseDateTime64BestEffortOrNull(ifNull(stored_text, ''), 3, 'UTC') AS stored_parsed,
@@ -140,8 +149,33 @@ ${inner}
 }
 
 /**
- * The last layer: the row, in ingest_parsed's columns (0001). `reason` and `strict_detail` come from below.
- * `settings` are the view's query settings.
+ * Layer: every person the line names (person_keys: erasure finds a learner's rows by them) and whether one of
+ * them was erased (`xapi-etl erase`): then nothing of the line is stored but its place and the reason. A line
+ * that is not JSON names the mailboxes its text holds. The erased keys are read once per block, as SHA-256 hashes.
+ */
+export function personsLayer(inner: string): string {
+  return `-- Every person the line names, and whether one was erased (xapi-etl erase).
+SELECT *,
+    if(empty(erased_key_hashes), false,
+        hasAny(arrayMap(k -> lower(hex(SHA256(k))), person_keys_v), erased_key_hashes)) AS erased_hit
+FROM (
+    SELECT *,
+        arraySort(arrayDistinct(arrayFilter(k -> k != '', arrayConcat(keys, [actor_key_v, team_key_v], other_person_keys,
+            if(s_null, arrayMap(m -> concat('mbox::', lower(m)), extractAll(clean_line, '${sqlText(String.raw`mailto:[^"\s,;<>()\[\]{}]+`)}')), []))))) AS person_keys_v,
+        (SELECT groupArray(key_hash) FROM erased_keys) AS erased_key_hashes
+    FROM (
+${inner}
+    )
+)`;
+}
+
+/** What a line naming an erased learner says instead of itself. */
+const ERASED_DETAIL = 'the line names a learner whose data was erased (xapi-etl erase): only its place is kept';
+
+/**
+ * The last layer: the row, in ingest_parsed's columns (0001, 0003). \`reason\`, \`strict_detail\`, \`person_keys_v\`
+ * and \`erased_hit\` come from below. \`settings\` are the view's query settings (src/schema/pause.ts puts a guard
+ * before them while a migration moves the raw tables).
  */
 export function rowLayer(inner: string, settings: string[]): string {
   const details = LENIENT_RULES.map((r) => `        reason = '${r.code}', ${r.detail}`).join(',\n');
@@ -150,11 +184,12 @@ export function rowLayer(inner: string, settings: string[]): string {
   return `-- The row, in ingest_parsed's columns. A strict load names a lenient fault by the specification's rule.
 SELECT
     load_id, load_mode, validation, source_bucket, source_key, source_etag, source_time, line_number, section_id, event_type,
-    clean_line AS raw_line,
-    if(validation = 'strict',
+    if(erased_hit, '', clean_line) AS raw_line,
+    if(erased_hit, 'erased_actor', if(validation = 'strict',
         transform(reason, ${list(named.map((r) => r.code))}, ${list(named.map((r) => r.strict as string))}, reason),
-        reason) AS reject_reason,
+        reason)) AS reject_reason,
     multiIf(
+        erased_hit, '${ERASED_DETAIL}',
 ${details},
         reason != '', strict_detail,
         '') AS reject_detail,
@@ -162,6 +197,9 @@ ${details},
     ifNull(id_uuid, reinterpretAsUUID(sipHash128(clean_line))) AS statement_id,
     id_uuid IS NOT NULL AS has_id,
     coalesce(ts_parsed, stored_parsed, toDateTime64(source_time, 3, 'UTC')) AS timestamp,
+    -- The partition and sort key: the statement's own time only, so that two copies of it always meet.
+    toDate(ifNull(coalesce(ts_parsed, stored_parsed), toDateTime64(0, 3, 'UTC'))) AS statement_date,
+    if(erased_hit, [], person_keys_v) AS person_keys,
     stored_parsed AS stored,
     if(dynamicType(version_dyn) = 'String', version_dyn::String, '') AS version,
     ifNull((actor).objectType, 'Agent') AS actor_object_type,
@@ -204,7 +242,7 @@ ${details},
     keys[4] AS authority_key,
     attachments_n AS attachments_count,
     -- xAPI Video Profile: the video activity type, the profile in the category, or a profile verb.
-    reason = '' AND (object_definition_type = 'https://w3id.org/xapi/video/activity-type/video'
+    reason = '' AND NOT erased_hit AND (object_definition_type = 'https://w3id.org/xapi/video/activity-type/video'
         OR has(context_category_ids, 'https://w3id.org/xapi/video')
         OR startsWith(verb_id, 'https://w3id.org/xapi/video/verbs/')) AS is_video
 FROM (

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Engine } from '../engine/create-engine.js';
+import type { Engine } from './create-engine.js';
 
 /**
  * A running query seen from outside: ClickHouse counts what each query has read so far in

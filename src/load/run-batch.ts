@@ -1,0 +1,214 @@
+import { refreshAnalytics } from '../analytics/refresh.js';
+import { classifyEngineError } from '../engine/error-classes.js';
+import { stopQueries, watchQuery } from '../engine/running-queries.js';
+import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
+import type { Claim } from '../ledger/claims.js';
+import { type FileCounts, type LedgerWrite, recordFiles } from '../ledger/ledger.js';
+import { parseKey } from '../plan/key-layout.js';
+import type { Runtime } from '../runtime.js';
+import { resolveVoids } from '../voiding/resolve-voids.js';
+import type { FileResult, IngestOptions, IngestProgress } from './ingest.js';
+import { loadBatch } from './load-batch.js';
+import { removeLoads } from './remove-loads.js';
+import type { S3Access } from './s3-access.js';
+
+/**
+ * One batch of claimed files, step by step:
+ *   ledger `loading` → earlier loads' rows out → the INSERT → voids resolved → analytics refreshed →
+ *   ledger `loaded` → the files' results.
+ * Every query carries the batch's marker (progress, Ctrl-C, a takeover's check). A file's result is given once,
+ * when its outcome is final: a failure anywhere (the last ledger write included) makes the whole batch `failed`,
+ * with its rows left under the claim id for the next load of the file to replace (claims.ts).
+ */
+export interface BatchContext {
+  rt: Runtime;
+  claims: Claim[];
+  marker: string;
+  options: IngestOptions;
+  progress: IngestProgress;
+  access: S3Access | undefined;
+}
+
+/** `retry`: a transient failure; the caller rethrows it so the event comes back. */
+export type BatchOutcome = { kind: 'done' } | { kind: 'cancelled' } | { kind: 'retry'; error: XapiEtlError };
+
+/** How often a running batch's progress is read (only when someone listens: onProgress). */
+const PROGRESS_INTERVAL_MS = 500;
+
+/** The ledger's word for a batch cancelled by the user: `failed`, so that a re-run loads it again. */
+const INTERRUPTED = 'interrupted before it finished (Ctrl-C); a re-run loads it';
+
+export async function runBatch(ctx: BatchContext): Promise<{ outcome: BatchOutcome; results: FileResult[] }> {
+  const startedAt = new Date();
+  const cancel = () => void stopQueries(ctx.rt.engine, ctx.marker);
+  ctx.options.signal?.addEventListener('abort', cancel, { once: true });
+  const watch = watchProgress(ctx);
+  try {
+    await markLoading(ctx, startedAt);
+    await removeEarlierLoads(ctx);
+    const counts = await insertBatch(ctx);
+    // The bytes read are all read: the queries below carry the marker too and must not report 0.
+    await watch?.stop();
+    await resolveBatchVoids(ctx);
+    await refreshBatchAnalytics(ctx);
+    const results = fileResults(ctx, counts);
+    await markFinished(ctx, startedAt, results);
+    return { outcome: { kind: 'done' }, results };
+  } catch (cause) {
+    return failBatch(ctx, startedAt, cause);
+  } finally {
+    ctx.options.signal?.removeEventListener('abort', cancel);
+    await watch?.stop();
+  }
+}
+
+function ledgerWrite(ctx: BatchContext, claim: Claim, startedAt: Date): LedgerWrite {
+  return { object: claim.object, mode: ctx.options.mode, loadId: claim.claimId, startedAt, status: 'loading' };
+}
+
+async function markLoading(ctx: BatchContext, startedAt: Date): Promise<void> {
+  await recordFiles(
+    ctx.rt.engine.client,
+    ctx.claims.map((c) => ledgerWrite(ctx, c, startedAt)),
+  );
+}
+
+/** A reload, retry or takeover: the earlier loads' rows go first, so the raw tables hold one load. */
+async function removeEarlierLoads(ctx: BatchContext): Promise<void> {
+  const earlier = ctx.claims.flatMap((c) => c.earlier);
+  if (earlier.length === 0) return;
+  const sections = [...new Set(ctx.claims.map((c) => parseKey(c.object.key)?.sectionId ?? ''))];
+  await removeLoads(
+    ctx.rt.engine.client,
+    { loadIds: earlier, sections },
+    { schema: ctx.rt.engine.schema, marker: ctx.marker },
+  );
+}
+
+function insertBatch(ctx: BatchContext): Promise<Map<string, FileCounts>> {
+  return loadBatch(
+    ctx.rt,
+    ctx.claims.map((c) => ({ object: c.object, loadId: c.claimId })),
+    ctx.marker,
+    ctx.options.mode,
+    ctx.access,
+  );
+}
+
+/** The loads of this batch, and those it replaces (their analytics are forgotten with them). */
+const batchLoadIds = (ctx: BatchContext) => [
+  ...ctx.claims.map((c) => c.claimId),
+  ...ctx.claims.flatMap((c) => c.earlier),
+];
+
+function resolveBatchVoids(ctx: BatchContext): Promise<void> {
+  return resolveVoids(
+    ctx.rt.engine.client,
+    ctx.claims.map((c) => c.claimId),
+    { schema: ctx.rt.engine.schema, marker: ctx.marker },
+  );
+}
+
+/** The analytics include this load (and forget the earlier ones) before anyone is told it is loaded. */
+function refreshBatchAnalytics(ctx: BatchContext): Promise<void> {
+  return refreshAnalytics(ctx.rt.engine.client, batchLoadIds(ctx), {
+    schema: ctx.rt.engine.schema,
+    marker: ctx.marker,
+  });
+}
+
+/** Each file's counts; bytes but no lines read at the planned ETag: the object changed between planning and loading. */
+function fileResults(ctx: BatchContext, counts: Map<string, FileCounts>): FileResult[] {
+  return ctx.claims.map((claim) => {
+    const object = claim.object;
+    const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
+    const superseded = c.lines === 0 && object.size > 0;
+    return { ...object, ...c, outcome: superseded ? 'superseded' : 'loaded', load_id: claim.claimId };
+  });
+}
+
+async function markFinished(ctx: BatchContext, startedAt: Date, results: FileResult[]): Promise<void> {
+  const finishedAt = new Date();
+  await recordFiles(
+    ctx.rt.engine.client,
+    ctx.claims.map((claim, i) => {
+      const r = results[i] as FileResult;
+      const superseded = r.outcome === 'superseded';
+      return {
+        ...ledgerWrite(ctx, claim, startedAt),
+        status: superseded ? 'superseded' : 'loaded',
+        finishedAt,
+        counts: r,
+        error: superseded ? 'object changed or vanished between planning and loading' : undefined,
+      };
+    }),
+  );
+}
+
+/**
+ * The batch failed: each file is `failed` once, with the reason, and whether a retry can help is decided by the
+ * error (src/engine/error-classes.ts). The ledger says so if it can; when even that fails (the engine is down)
+ * it stays `loading`, and the claim's lease lets a retry take the load over.
+ */
+async function failBatch(
+  ctx: BatchContext,
+  startedAt: Date,
+  cause: unknown,
+): Promise<{ outcome: BatchOutcome; results: FileResult[] }> {
+  const interrupted = ctx.options.signal?.aborted === true;
+  const error = cause instanceof XapiEtlError ? cause : engineError(cause);
+  const message = interrupted ? INTERRUPTED : errorMessage(error);
+  await recordFiles(
+    ctx.rt.engine.client,
+    ctx.claims.map((c) => ({
+      ...ledgerWrite(ctx, c, startedAt),
+      status: 'failed' as const,
+      finishedAt: new Date(),
+      error: message,
+    })),
+  ).catch(() => undefined);
+  if (interrupted) return { outcome: { kind: 'cancelled' }, results: [] };
+  const results: FileResult[] = ctx.claims.map((c) => ({
+    ...c.object,
+    ...zeroCounts(),
+    outcome: 'failed',
+    error: message,
+    load_id: c.claimId,
+    retryable: error.retryable,
+  }));
+  return { outcome: error.retryable ? { kind: 'retry', error } : { kind: 'done' }, results };
+}
+
+/** A ClickHouse failure, retryable or not by its server error code (README, "Errors: retry or not"). */
+function engineError(cause: unknown): EngineError {
+  const c = classifyEngineError(cause);
+  return new EngineError(`${errorMessage(cause)} [${c.kind}${c.retryable ? '' : ', not retried'}]`, {
+    retryable: c.retryable,
+    cause,
+  });
+}
+
+/** Progress within the batch's INSERT, read from the engine while it runs (only when someone listens). */
+function watchProgress(ctx: BatchContext) {
+  const onProgress = ctx.options.onProgress;
+  if (!onProgress) return undefined;
+  const batchBytes = ctx.claims.reduce((n, c) => n + c.object.size, 0);
+  return watchQuery(
+    ctx.rt.engine,
+    ctx.marker,
+    (q) => {
+      const bytesRead = Math.min(q.sourceBytes, batchBytes);
+      onProgress({
+        ...ctx.progress,
+        bytesDone: ctx.progress.bytesDone + bytesRead,
+        inFlight: { files: ctx.claims.length, bytes: batchBytes, bytesRead, elapsedMs: q.elapsedMs },
+      });
+    },
+    PROGRESS_INTERVAL_MS,
+  );
+}
+
+export function zeroCounts(): FileCounts {
+  return { lines: 0, statements: 0, video_events: 0, rejected: 0 };
+}
+
