@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { MigrationError } from '../errors.js';
 import type { DerivedFile } from '../schema/migration-files.js';
-import { localName, renderStatement, type SchemaTarget } from '../schema/render.js';
+import { distributedTableSql, localName, renderStatement, type SchemaTarget } from '../schema/render.js';
 import { REBUILD_SUFFIX, refreshAnalytics, STATE_TABLES, type StateNames, stateName } from './refresh.js';
 
 /**
@@ -79,7 +79,12 @@ export async function rebuildAnalytics(
   const resumed = rebuild !== undefined;
   if (!rebuild) {
     await dropRebuildObjects(client, options.target);
-    rebuild = { rebuildId: randomUUID(), checksum: file.checksum, startedAt: await serverNow(client), sections: 0 };
+    rebuild = {
+      rebuildId: randomUUID(),
+      checksum: file.checksum,
+      startedAt: await serverNow(client),
+      sections: 0,
+    };
     for (const statement of stateStatements(file, 'rebuild')) await run(statement);
     await recordRebuild(client, { ...rebuild, status: 'building' });
   } else {
@@ -93,7 +98,8 @@ export async function rebuildAnalytics(
   let count = done.size;
   for (const section of sections) {
     if (done.has(section)) continue;
-    if (options.shouldStop?.()) return { status: 'stopped', rebuildId: rebuild.rebuildId, sections: count, resumed };
+    if (options.shouldStop?.())
+      return { status: 'stopped', rebuildId: rebuild.rebuildId, sections: count, resumed };
     progress({ phase: 'sections', sectionsDone: count, sectionsTotal: total, section });
     await rebuildSection(client, rebuild.rebuildId, section, options.target);
     count += 1;
@@ -124,11 +130,17 @@ export async function rebuildAnalytics(
       `EXCHANGE TABLES ${localName(table, options.target)} AND ${localName(stateName(table, 'rebuild'), options.target)} {{on_cluster}}`,
     );
   }
+  // Sharded: the Distributed state tables are made again over the new locals (their columns may have changed).
+  for (const table of STATE_TABLES) {
+    const sql = distributedTableSql(table, 'sipHash64(section_id)', options.target);
+    if (sql) await client.command({ query: sql });
+  }
   for (const statement of stateStatements(file, 'live').filter((s) => /^CREATE OR REPLACE VIEW/.test(s)))
     await run(statement);
   // Loads of the last moments: a refresh running during the swap may have written the new tables with the old
   // views. Each is refreshed again with the new ones (a load's refresh ends within a Lambda's 15 minutes).
-  for (const id of await loadsSince(client, new Date(cutoverAt.getTime() - RECENT_REFRESH_MS))) processed.delete(id);
+  for (const id of await loadsSince(client, new Date(cutoverAt.getTime() - RECENT_REFRESH_MS)))
+    processed.delete(id);
   await catchUp('live');
   await dropRebuildObjects(client, options.target);
   await recordRebuild(client, { ...rebuild, sections: total, status: 'done', finished: true });
@@ -164,7 +176,9 @@ async function rebuildSection(
   const [row] = await rs.json<{ n: string }>();
   await client.insert({
     table: 'analytics_rebuild_sections',
-    values: [{ rebuild_id: rebuildId, section_id: section, statements: Number(row?.n ?? 0), load_id: loadId }],
+    values: [
+      { rebuild_id: rebuildId, section_id: section, statements: Number(row?.n ?? 0), load_id: loadId },
+    ],
     format: 'JSONEachRow',
   });
 }
@@ -225,7 +239,8 @@ async function sectionsDone(client: ClickHouseClient, rebuildId: string): Promis
 
 async function rebuildLoadIds(client: ClickHouseClient, rebuildId: string): Promise<string[]> {
   const rs = await client.query({
-    query: 'SELECT toString(load_id) AS id FROM analytics_rebuild_sections FINAL WHERE rebuild_id = {id:UUID}',
+    query:
+      'SELECT toString(load_id) AS id FROM analytics_rebuild_sections FINAL WHERE rebuild_id = {id:UUID}',
     query_params: { id: rebuildId },
     format: 'JSONEachRow',
   });
@@ -254,7 +269,10 @@ export async function loadsSince(client: ClickHouseClient, since: Date): Promise
 }
 
 async function serverNow(client: ClickHouseClient): Promise<Date> {
-  const rs = await client.query({ query: 'SELECT toUnixTimestamp64Milli(now64(3)) AS ms', format: 'JSONEachRow' });
+  const rs = await client.query({
+    query: 'SELECT toUnixTimestamp64Milli(now64(3)) AS ms',
+    format: 'JSONEachRow',
+  });
   const [row] = await rs.json<{ ms: string }>();
   if (!row) throw new MigrationError('the server did not tell its time');
   return new Date(Number(row.ms));

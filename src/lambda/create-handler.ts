@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import type { BudgetStats, BulkOptions } from '../modes/bulk.js';
 import { zeroCounts } from '../modes/result.js';
-import { assertSchemaCurrent } from '../schema/schema-state.js';
+import { assertSchemaCurrent, SchemaBehindError } from '../schema/schema-state.js';
 import { type DetectedPayload, detectMode, PayloadError } from './detect-mode.js';
 import type { HandlerDeps, HandlerResult, InvalidResult, ModeResult } from './handler-types.js';
 import { logInvocation } from './invocation-log.js';
@@ -20,9 +20,12 @@ export type { HandlerDeps, HandlerResult, InvalidResult, ModeResult } from './ha
  *
  * Failure policy: what a retry cannot fix is answered with success:false and never thrown: a payload
  * that cannot be processed (InputError), a load that failed for good (its files are marked failed with
- * the reason). Anything a retry can fix (ClickHouse or S3 unreachable, timeouts, memory, a configuration
- * that needs fixing) is thrown, with its cause, so Lambda retries and finally hands the event to the
- * on-failure destination, where it waits to be replayed.
+ * the reason), a schema behind this version (SCHEMA_BEHIND: nothing is loaded until `xapi-etl migrate`;
+ * the files that came meanwhile are loaded by a backfill over the window, README runbook; from SQS, the
+ * messages are handed back to the queue, where they wait). Anything a retry can fix (ClickHouse or S3
+ * unreachable, timeouts, memory, a migration in progress, a configuration that needs fixing) is thrown,
+ * with its cause, so Lambda retries and finally hands the event to the on-failure destination, where it
+ * waits to be replayed.
  */
 const LAMBDA_RESERVE_MS = 60_000;
 
@@ -49,6 +52,7 @@ export function createHandler(deps: HandlerDeps) {
     const requestId = context.awsRequestId;
     logger.addContext(context);
     let mode: DetectedPayload['mode'] | undefined;
+    let detected: DetectedPayload | undefined;
     const finish = (result: ModeResult): HandlerResult => {
       const out: HandlerResult = { ...result, request_id: requestId, duration_ms: elapsed(started) };
       logInvocation(logger, out);
@@ -56,12 +60,19 @@ export function createHandler(deps: HandlerDeps) {
       return out;
     };
     try {
-      const detected = detectMode(event);
+      detected = detectMode(event);
       mode = detected.mode;
       logger.appendKeys({ processing_mode: mode });
       return finish(await run(detected, context));
     } catch (error) {
       if (error instanceof InputError) return finish(invalid(error, mode));
+      if (error instanceof SchemaBehindError) {
+        logger.error('the schema is behind this version: nothing loaded, not retried', {
+          error_code: error.code,
+          error,
+        });
+        return finish(schemaBehind(error, mode, detected));
+      }
       // Transient, or needs an operator: thrown so that Lambda retries, then keeps the event in the DLQ.
       const code = error instanceof XapiEtlError ? error.code : 'UNEXPECTED';
       const duration = elapsed(started);
@@ -97,6 +108,23 @@ function invalid(error: InputError, mode: DetectedPayload['mode'] | undefined): 
     section_id: null,
     ...zeroCounts(),
     error: { code: error.code, message: errorMessage(error), retryable: false },
+  };
+}
+
+/** From SQS every message goes back to the queue: it is loaded once `migrate` has run. */
+function schemaBehind(
+  error: SchemaBehindError,
+  mode: DetectedPayload['mode'] | undefined,
+  detected: DetectedPayload | undefined,
+): InvalidResult & { batchItemFailures?: { itemIdentifier: string }[] } {
+  const sqs = detected?.mode === 'event' && detected.source === 'sqs' ? detected.messageIds : undefined;
+  return {
+    success: false,
+    processing_mode: mode ?? null,
+    section_id: null,
+    ...zeroCounts(),
+    error: { code: error.code, message: errorMessage(error), retryable: false },
+    ...(sqs ? { batchItemFailures: sqs.map((id) => ({ itemIdentifier: id })) } : {}),
   };
 }
 

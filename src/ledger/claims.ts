@@ -89,7 +89,6 @@ export function deduplicationToken(o: SourceObject, generation: number): string 
     .digest('hex');
 }
 
-
 /** Reads the claims of every version at once, and whether the latest one of each still runs. */
 export async function readVersionStates(
   client: ClickHouseClient,

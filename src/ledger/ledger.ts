@@ -27,7 +27,6 @@ export interface LedgerEntry extends FileCounts {
   error: string;
 }
 
-
 /** The subset of `objects` whose exact version the ledger already records as loaded. */
 export async function loadedVersions(
   client: ClickHouseClient,

@@ -63,7 +63,13 @@ export async function runBatch(ctx: BatchContext): Promise<{ outcome: BatchOutco
 }
 
 function ledgerWrite(ctx: BatchContext, claim: Claim, startedAt: Date): LedgerWrite {
-  return { object: claim.object, mode: ctx.options.mode, loadId: claim.claimId, startedAt, status: 'loading' };
+  return {
+    object: claim.object,
+    mode: ctx.options.mode,
+    loadId: claim.claimId,
+    startedAt,
+    status: 'loading',
+  };
 }
 
 async function markLoading(ctx: BatchContext, startedAt: Date): Promise<void> {
@@ -211,4 +217,3 @@ function watchProgress(ctx: BatchContext) {
 export function zeroCounts(): FileCounts {
   return { lines: 0, statements: 0, video_events: 0, rejected: 0 };
 }
-

@@ -3,16 +3,16 @@ import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } 
 import type { ClickHouseSettings } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import type { Engine } from '../engine/create-engine.js';
-import { errorMessage } from '../errors.js';
 import { stopQueries } from '../engine/running-queries.js';
+import { errorMessage } from '../errors.js';
 import { resolveS3Access } from '../load/s3-access.js';
 import { buildSourceSql } from '../load/source-sql.js';
 import { isBundleKey } from '../plan/key-layout.js';
 import { endpointOf } from '../plan/s3-client.js';
 import { describeS3Failure } from '../plan/s3-errors.js';
 import { type SourceObject, stripEtagQuotes } from '../plan/source-object.js';
-import { appliedMigrations } from '../schema/migrate.js';
-import { readMigrationFiles } from '../schema/migration-files.js';
+import { label } from '../schema/migration-files.js';
+import { readSchemaState, type SchemaState } from '../schema/schema-state.js';
 import { type ModeResultBase, zeroCounts } from './result.js';
 
 /**
@@ -140,40 +140,56 @@ export async function runHealth(parts: HealthParts, options: HealthOptions = {})
   };
 }
 
+/** Where the schema stands (src/schema/schema-state.ts), and whether a rebuild of the analytics is under way. */
 async function schemaCheck(engine: Engine): Promise<HealthCheck> {
-  const files = readMigrationFiles();
-  let applied: Awaited<ReturnType<typeof appliedMigrations>>;
+  let state: SchemaState;
   try {
-    applied = await appliedMigrations(engine.client);
+    state = await readSchemaState(engine.client);
   } catch (error) {
-    return {
-      ok: false,
-      error: `no schema_migrations table (run \`xapi-etl migrate\`): ${errorMessage(error)}`,
-    };
+    return { ok: false, error: `the schema could not be read: ${errorMessage(error)}` };
   }
-  const byVersion = new Map(applied.map((m) => [m.version, m]));
-  const pending = files.filter((f) => !byVersion.has(f.version)).map((f) => label(f));
-  const modified = files
-    .filter((f) => byVersion.has(f.version) && byVersion.get(f.version)?.checksum !== f.checksum)
-    .map((f) => label(f));
-  const latest = files.at(-1)?.version ?? 0;
-  const appliedVersion = applied.at(-1)?.version ?? 0;
-  const ok = pending.length === 0 && modified.length === 0;
+  const ok = state.status === 'current' || state.status === 'ahead';
+  const rebuild = state.exists ? await rebuildUnderWay(engine) : undefined;
   return {
     ok,
-    applied_version: appliedVersion,
-    latest_version: latest,
-    pending,
-    modified,
-    ...(ok
-      ? {}
-      : {
-          error:
-            pending.length > 0
-              ? `schema at version ${appliedVersion}, latest is ${latest}: run \`xapi-etl migrate\``
-              : `applied migrations differ from the files: ${modified.join(', ')}`,
-        }),
+    status: state.status,
+    applied_version: state.appliedVersion,
+    latest_version: state.latestVersion,
+    pending: state.pending.map(label),
+    modified: state.modified.map(label),
+    ...(state.ahead.length > 0 ? { ahead: state.ahead } : {}),
+    ...(state.derivedBehind.length > 0 ? { derived_behind: state.derivedBehind } : {}),
+    ...(state.paused ? { loads_paused_since: state.paused.since } : {}),
+    ...(rebuild ? { analytics_rebuild: rebuild } : {}),
+    ...(ok ? {} : { error: schemaError(state) }),
   };
+}
+
+function schemaError(state: SchemaState): string {
+  if (state.status === 'missing') return 'no xapi-etl schema: run `xapi-etl migrate`';
+  if (state.status === 'migrating')
+    return `loads paused since ${state.paused?.since} UTC by an unfinished \`xapi-etl migrate\`: run it again to finish`;
+  if (state.modified.length > 0)
+    return `applied migrations differ from the files: ${state.modified.map(label).join(', ')}`;
+  return `schema at version ${state.appliedVersion}, this version needs ${state.latestVersion}${
+    state.derivedBehind.length > 0 ? ` and derived/${state.derivedBehind.join(', derived/')}` : ''
+  }: run \`xapi-etl migrate\``;
+}
+
+/** An analytics rebuild not finished: how far it got (the public views still show the previous definition). */
+async function rebuildUnderWay(engine: Engine): Promise<Record<string, unknown> | undefined> {
+  try {
+    const rs = await engine.client.query({
+      query: `SELECT toString(r.started_at) AS started_at, r.sections_total AS sections_total,
+                (SELECT count() FROM analytics_rebuild_sections FINAL WHERE rebuild_id = r.rebuild_id) AS sections_done
+              FROM analytics_rebuilds AS r FINAL WHERE r.status = 'building' ORDER BY r.started_at DESC LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ started_at: string; sections_done: string }>();
+    return row ? { started_at: row.started_at, sections_done: Number(row.sections_done) } : undefined;
+  } catch {
+    return undefined; // a database older than 0003 has no rebuilds
+  }
 }
 
 async function lambdaS3Check(
@@ -303,10 +319,6 @@ async function bounded<T extends HealthCheck>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-function label(m: { version: number; name: string }): string {
-  return `${String(m.version).padStart(4, '0')}_${m.name}`;
 }
 
 /** The answer when not even the configuration or engine could be set up. */

@@ -22,7 +22,8 @@ const TABLES = [
 ];
 
 export async function ensureBookkeeping(client: ClickHouseClient, target: SchemaTarget): Promise<void> {
-  for (const sql of TABLES) for (const r of renderStatement(sql, target)) await client.command({ query: r.sql });
+  for (const sql of TABLES)
+    for (const r of renderStatement(sql, target)) await client.command({ query: r.sql });
 }
 
 export interface AppliedDerived {
@@ -81,7 +82,9 @@ export async function recordStep(
 }
 
 /** Loads paused by a migration that has not finished: the version and since when (undefined when none). */
-export async function pausedBy(client: ClickHouseClient): Promise<{ version: number; since: string } | undefined> {
+export async function pausedBy(
+  client: ClickHouseClient,
+): Promise<{ version: number; since: string } | undefined> {
   const rs = await client.query({
     query: `SELECT version, toString(at) AS since FROM schema_progress FINAL
             WHERE step = 'loads' AND state = 'paused' ORDER BY version DESC LIMIT 1`,

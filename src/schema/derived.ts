@@ -8,7 +8,8 @@ import { renderStatement, type SchemaTarget } from './render.js';
  * `ALTER TABLE … MODIFY QUERY` (ClickHouse swaps it between two blocks of an INSERT; its target stays). A
  * materialized view must keep its target table: moving it is a versioned migration's job.
  */
-const MATERIALIZED = /^CREATE MATERIALIZED VIEW IF NOT EXISTS ([A-Za-z_][A-Za-z0-9_]*) (\{\{on_cluster\}\} )?TO ([A-Za-z_][A-Za-z0-9_]*) AS\s*\n([\s\S]+)$/;
+const MATERIALIZED =
+  /^CREATE MATERIALIZED VIEW IF NOT EXISTS ([A-Za-z_][A-Za-z0-9_]*) (\{\{on_cluster\}\} )?TO ([A-Za-z_][A-Za-z0-9_]*) AS\s*\n([\s\S]+)$/;
 const VIEW = /^CREATE OR REPLACE VIEW /;
 
 export async function applyDerivedStatements(
@@ -32,7 +33,13 @@ export async function applyDerivedStatements(
 async function applyOne(client: ClickHouseClient, statement: string, target: SchemaTarget): Promise<void> {
   const mv = MATERIALIZED.exec(statement);
   if (mv) {
-    const [, name, onCluster, to, select] = mv as unknown as [string, string, string | undefined, string, string];
+    const [, name, onCluster, to, select] = mv as unknown as [
+      string,
+      string,
+      string | undefined,
+      string,
+      string,
+    ];
     const existing = await materializedTarget(client, name);
     if (existing === undefined) return run(client, statement, target);
     if (existing !== to)

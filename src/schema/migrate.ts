@@ -62,7 +62,10 @@ export interface MigrateOptions {
   cluster?: string;
 }
 
-export async function migrate(client: ClickHouseClient, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(
+  client: ClickHouseClient,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const set = options.set ?? readMigrationSet();
   const migrations = set.versioned;
   const target = options.target ?? {};
@@ -162,7 +165,8 @@ async function applyMigration(
     }
     if (step.kind === 'procedure') {
       const procedure = PROCEDURES[step.name];
-      if (!procedure) throw new MigrationError(`Migration ${label(m)} names an unknown procedure "${step.name}"`);
+      if (!procedure)
+        throw new MigrationError(`Migration ${label(m)} names an unknown procedure "${step.name}"`);
       try {
         await procedure(ctx);
       } catch (cause) {

@@ -62,7 +62,9 @@ function parseViews(set: MigrationSet): DerivedFile {
 
 /** Loads that started before the pause still write with the old views: the move waits until none runs. */
 async function waitForRunningLoads(ctx: PauseContext): Promise<void> {
-  const processes = ctx.cluster ? `clusterAllReplicas('${ctx.cluster}', system.processes)` : 'system.processes';
+  const processes = ctx.cluster
+    ? `clusterAllReplicas('${ctx.cluster}', system.processes)`
+    : 'system.processes';
   const deadline = Date.now() + (ctx.drainTimeoutMs ?? 20 * 60_000);
   let told = false;
   for (;;) {

@@ -6,7 +6,7 @@ import { resolveAllVoids } from '../voiding/resolve-voids.js';
 import { recordDerived, recordStep, stepsDone } from './bookkeeping.js';
 import { applyDerivedStatements } from './derived.js';
 import type { MigrationSet } from './migration-files.js';
-import { localName, renderStatement, type SchemaTarget } from './render.js';
+import { distributedTableSql, localName, renderStatement, type SchemaTarget } from './render.js';
 
 /**
  * Steps of a versioned migration written in TypeScript (`-- @procedure NAME`): what SQL alone cannot do in a way
@@ -49,8 +49,15 @@ async function moveRawTables(ctx: ProcedureContext): Promise<void> {
 
   for (const table of RAW_TABLES) {
     if (steps.get(`exchange ${table}`) === 'done') continue;
-    await run(`EXCHANGE TABLES ${localName(table, ctx.target)} AND ${localName(`${table}${RELAYOUT}`, ctx.target)} {{on_cluster}}`);
+    await run(
+      `EXCHANGE TABLES ${localName(table, ctx.target)} AND ${localName(`${table}${RELAYOUT}`, ctx.target)} {{on_cluster}}`,
+    );
     await recordStep(client, version, `exchange ${table}`, 'done');
+  }
+  // Sharded: the Distributed tables keep the columns they were made with; they are made again over the new locals.
+  for (const table of RAW_TABLES) {
+    const sql = distributedTableSql(table, 'sipHash64(section_id)', ctx.target);
+    if (sql) await client.command({ query: sql });
   }
   const routing = ctx.set.derived.find((d) => d.file === ROUTING_FILE);
   if (!routing) throw new MigrationError(`derived/${ROUTING_FILE} is missing`);
@@ -83,12 +90,18 @@ async function moveRawTables(ctx: ProcedureContext): Promise<void> {
   }
   for (const table of RAW_TABLES) await run(`DROP TABLE IF EXISTS ${table}${RELAYOUT} {{on_cluster}} SYNC`);
   if (ctx.target.sharded)
-    for (const table of RAW_TABLES) await run(`DROP TABLE IF EXISTS ${table}${RELAYOUT}_local {{on_cluster}} SYNC`);
-  ctx.say(`moved ${after.statements} statements and ${after.rejected} rejected lines into monthly partitions`);
+    for (const table of RAW_TABLES)
+      await run(`DROP TABLE IF EXISTS ${table}${RELAYOUT}_local {{on_cluster}} SYNC`);
+  ctx.say(
+    `moved ${after.statements} statements and ${after.rejected} rejected lines into monthly partitions`,
+  );
 }
 
 /** The statements (by section and id) and rejected lines (by file and line) a set of raw tables holds. */
-async function counts(client: ClickHouseClient, suffix: string): Promise<{ statements: number; rejected: number }> {
+async function counts(
+  client: ClickHouseClient,
+  suffix: string,
+): Promise<{ statements: number; rejected: number }> {
   const rs = await client.query({
     query: `SELECT
               (SELECT uniqExact(section_id, statement_id) FROM statements${suffix}) AS statements,

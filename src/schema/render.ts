@@ -101,6 +101,20 @@ export function renderStatement(sql: string, target: SchemaTarget = {}): Rendere
   return [{ sql: out, shardLocal: false }];
 }
 
+/**
+ * Sharded: (re)creates the Distributed table `name` over `name_local`, with the columns the local table has now
+ * (after an EXCHANGE of local tables, or a change of their columns). `CREATE OR REPLACE` swaps it atomically:
+ * a query meanwhile meets the old one or the new one, never none.
+ */
+export function distributedTableSql(name: string, shardBy: string, target: SchemaTarget): string | undefined {
+  if (!target.sharded) return undefined;
+  const [, distributed] = renderStatement(
+    `CREATE TABLE IF NOT EXISTS ${name} {{on_cluster}} (x UInt8) ENGINE = Null {{shard_by ${shardBy}}}`,
+    target,
+  );
+  return distributed?.sql.replace(/^CREATE TABLE IF NOT EXISTS /, 'CREATE OR REPLACE TABLE ');
+}
+
 /** The local table of a `{{shard_by}}` table on this target (see `{{local NAME}}`). */
 export function localName(name: string, target: SchemaTarget = {}): string {
   return target.sharded ? `${name}_local` : name;

@@ -76,7 +76,8 @@ export async function readSchemaState(
 
 async function existingTables(client: ClickHouseClient, names: string[]): Promise<Set<string>> {
   const rs = await client.query({
-    query: 'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    query:
+      'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
     query_params: { names },
     format: 'JSONEachRow',
   });
@@ -139,4 +140,3 @@ export function assertSchemaCurrent(client: ClickHouseClient, database: string):
   checked.set(client, remembered);
   return remembered;
 }
-

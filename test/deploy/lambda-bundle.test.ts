@@ -53,7 +53,10 @@ describe('Lambda bundle', () => {
   });
 
   it('holds the bundle, its source map and the migrations, with fixed modes and times, in sorted order', () => {
-    const migrations = fs.readdirSync(path.join(ROOT, 'migrations')).filter((f) => f.endsWith('.sql'));
+    const migrations = fs
+      .readdirSync(path.join(ROOT, 'migrations'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.split(path.sep).join('/'));
     const names = entries.map((e) => e.name);
     expect(names).toEqual(['index.mjs', 'index.mjs.map', ...migrations.map((m) => `migrations/${m}`)].sort());
     for (const entry of entries) {

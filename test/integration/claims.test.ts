@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runningMarkers } from '../../src/engine/running-queries.js';
 import {
   claimBatch,
   claimVersions,
@@ -8,7 +9,6 @@ import {
   type VersionState,
 } from '../../src/ledger/claims.js';
 import { recordFiles } from '../../src/ledger/ledger.js';
-import { runningMarkers } from '../../src/engine/running-queries.js';
 import type { SourceObject } from '../../src/plan/source-object.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 

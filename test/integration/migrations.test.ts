@@ -45,10 +45,14 @@ describe('schema migrations', () => {
     const set = readMigrationSet();
     const edited = {
       ...set,
-      versioned: set.versioned.map((f, i) => (i === 0 ? { ...f, sql: `${f.sql}\n-- edit`, checksum: 'f00d' } : f)),
+      versioned: set.versioned.map((f, i) =>
+        i === 0 ? { ...f, sql: `${f.sql}\n-- edit`, checksum: 'f00d' } : f,
+      ),
     };
     await expect(migrate(w.rt.engine.client, { set: edited })).rejects.toThrow(MigrationError);
-    await expect(migrate(w.rt.engine.client, { set: edited })).rejects.toThrow(/changed after it was applied/);
+    await expect(migrate(w.rt.engine.client, { set: edited })).rejects.toThrow(
+      /changed after it was applied/,
+    );
   });
 
   it('explains what to do with a database made by a development version before the baseline', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
-import { createHandler } from '../../src/lambda/create-handler.js';
+import { createHandler, type HandlerResult } from '../../src/lambda/create-handler.js';
 import { localContext } from '../../src/lambda/local-context.js';
 import { ingest } from '../../src/load/ingest.js';
 import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
@@ -71,22 +71,24 @@ describe('server path: CLICKHOUSE_HOST with a password, over HTTP, against the r
     const rt = await runtime({ CLICKHOUSE_DATABASE: 'never_migrated' });
     const key = 'section/7/video/2024-01-01T00-00-00.000Z_bundle.jsonl';
     await s3.put('xapi', key, makeBundle(2));
-    const error = (await createHandler({ runtime: async () => rt })(
+    // Answered, not thrown: a retry would meet the same schema (no retry storm, README "Errors: retry or not").
+    const result = (await createHandler({ runtime: async () => rt })(
       { bucket: 'xapi', key },
       localContext(),
-    ).catch((e) => e)) as Error;
-    expect(error.name).toBe('SCHEMA_OUTDATED');
-    expect(error.message).toContain(
+    )) as HandlerResult & { error?: { code: string; message: string; retryable: boolean } };
+    expect(result).toMatchObject({ success: false, events_processed: 0 });
+    expect(result.error).toMatchObject({ code: 'SCHEMA_BEHIND', retryable: false });
+    expect(result.error?.message).toContain(
       'database never_migrated has no xapi-etl schema yet: run `xapi-etl migrate`',
     );
-    expect(error.message.length).toBeLessThan(300);
+    expect(result.error?.message.length).toBeLessThan(300);
 
     const cli = await runCli(['process', `s3://xapi/${key}`], {
       env: { ...env, CLICKHOUSE_DATABASE: 'never_migrated' },
     });
     expect(cli.status).toBe(1);
     expect(cli.stderr.trim()).toBe(
-      'xapi-etl: SCHEMA_OUTDATED: database never_migrated has no xapi-etl schema yet: run `xapi-etl migrate`',
+      'xapi-etl: SCHEMA_BEHIND: database never_migrated has no xapi-etl schema yet: run `xapi-etl migrate`',
     );
   });
 

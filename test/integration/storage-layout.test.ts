@@ -6,7 +6,7 @@ import { type Harness, startHarness } from '../helpers/harness.js';
 
 /**
  * The storage layout holds what production holds: one file spanning years, one load spanning every
- * section, and a row's place that depends only on the statement (migration 0001, "Storage layout").
+ * section, and a row's place that depends only on the statement (migration 0003).
  */
 const statement = (at: string | undefined, i: number, extra: Record<string, unknown> = {}) => ({
   id: randomUUID(),
@@ -54,7 +54,7 @@ describe('storage layout', () => {
     expect(Number(days?.n)).toBe(600);
   });
 
-  it('loads one batch spanning 60 sections and 20 years; partitions stay at most 16', async () => {
+  it('loads one batch spanning 60 sections and 20 years: one partition per month of the data, whole', async () => {
     const keys: string[] = [];
     for (let s = 0; s < 60; s++) {
       const key = `section/s${s}/quiz/2024-01-01T00-00-00.000Z_bundle.jsonl`;
@@ -66,11 +66,15 @@ describe('storage layout', () => {
     }
     const result = await load(keys);
     expect(result.totals).toMatchObject({ files_processed: 60, files_failed: 0, events_processed: 1200 });
-    const [parts] = await h.query<{ partitions: string }>(
-      `SELECT uniqExact(partition) AS partitions FROM system.parts
-       WHERE database = currentDatabase() AND table = 'statements' AND active`,
+    const [parts] = await h.query<{ partitions: string; months: string }>(
+      `SELECT (SELECT uniqExact(partition) FROM system.parts
+               WHERE database = currentDatabase() AND table = 'statements' AND active
+                 AND partition IN (SELECT DISTINCT toString(toYYYYMM(statement_date)) FROM statements WHERE startsWith(section_id, 's'))) AS partitions,
+              (SELECT uniqExact(toYYYYMM(timestamp)) FROM statements WHERE startsWith(section_id, 's')) AS months`,
     );
-    expect(Number(parts?.partitions)).toBeLessThanOrEqual(16);
+    // 20 years × 9 months: each month is a partition, which retention drops whole (xapi-etl expire).
+    expect(Number(parts?.months)).toBe(180);
+    expect(Number(parts?.partitions)).toBe(180);
   });
 
   it('places a statement without timestamp or stored by the time its file name carries, at every load', async () => {
@@ -85,6 +89,32 @@ describe('storage layout', () => {
       { id: undated.id },
     );
     expect(rows).toEqual([{ timestamp: '2023-05-06 07:08:09.123' }]);
+  });
+
+  it('puts a statement without timestamp or stored where its copy in another file lands too (1970-01-01)', async () => {
+    const undated = statement(undefined, 2);
+    const keys = [
+      'section/nt2/quiz/2023-05-06T07-08-09.123Z_bundle.jsonl',
+      'section/nt2/quiz/2024-09-10T11-12-13.000Z_bundle.jsonl',
+    ];
+    for (const key of keys) await h.s3.put(h.bucket, key, JSON.stringify(undated));
+    for (const key of keys) await load([key]);
+    const rows = await h.query<{ date: string; partition: string }>(
+      `SELECT toString(statement_date) AS date, _partition_id AS partition FROM statements
+       WHERE statement_id = {id:UUID}`,
+      { id: undated.id },
+    );
+    // Two files, two file times, one place: the copies meet (FINAL keeps one, a merge leaves one).
+    expect(rows.map((r) => r.date)).toEqual(['1970-01-01', '1970-01-01']);
+    expect(new Set(rows.map((r) => r.partition)).size).toBe(1);
+    await h.rt.engine.client.command({ query: 'OPTIMIZE TABLE statements PARTITION 197001 FINAL' });
+    const [n] = await h.query<{ n: string }>(
+      'SELECT count() AS n FROM statements WHERE statement_id = {id:UUID}',
+      {
+        id: undated.id,
+      },
+    );
+    expect(Number(n?.n)).toBe(1);
   });
 
   it('keeps one copy of a statement delivered again in another file, in the raw table after a merge too', async () => {

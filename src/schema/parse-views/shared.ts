@@ -170,7 +170,8 @@ ${inner}
 }
 
 /** What a line naming an erased learner says instead of itself. */
-const ERASED_DETAIL = 'the line names a learner whose data was erased (xapi-etl erase): only its place is kept';
+const ERASED_DETAIL =
+  'the line names a learner whose data was erased (xapi-etl erase): only its place is kept';
 
 /**
  * The last layer: the row, in ingest_parsed's columns (0001, 0003). \`reason\`, \`strict_detail\`, \`person_keys_v\`

@@ -19,7 +19,18 @@ const MAP_KINDS: Partial<Record<KindName, string>> = {
 /** Of the object of a statement, the columns read what identifies it. */
 const UNION_FIELDS: Record<UnionName, string[]> = {
   // member and actor: the people an object names (a Group's members, a SubStatement's actor), for erasure.
-  object: ['objectType', 'id', 'definition', 'mbox', 'mbox_sha1sum', 'openid', 'account', 'member', 'object', 'actor'],
+  object: [
+    'objectType',
+    'id',
+    'definition',
+    'mbox',
+    'mbox_sha1sum',
+    'openid',
+    'account',
+    'member',
+    'object',
+    'actor',
+  ],
   subObject: ['objectType', 'id', 'mbox', 'mbox_sha1sum', 'openid', 'account', 'member'],
 };
 
