@@ -263,6 +263,19 @@ ENGINE = ReplacingMergeTree(erased_at)
 ORDER BY key_hash
 {{shard_by 0}};
 
+-- The statements an erasure removed (ids only): its dependent rows and analytics are found by them.
+CREATE TABLE IF NOT EXISTS erased_statements {{on_cluster}}
+(
+    erasure_id     UUID,
+    section_id     String,
+    statement_date Date,
+    statement_id   UUID,
+    is_voiding     Bool
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (erasure_id, section_id, statement_date, statement_id)
+{{shard_by 0}};
+
 CREATE TABLE IF NOT EXISTS expirations {{on_cluster}}
 (
     expired_at     DateTime64(3, 'UTC') DEFAULT now64(3),

@@ -12,6 +12,8 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 /** Each subcommand is loaded only when used, so `--help` stays instant; every one refuses unknown flags. */
 const commands: Record<string, () => Promise<{ default: object }>> = {
   migrate: () => import('./commands/migrate.js'),
+  erase: () => import('./commands/erase.js'),
+  expire: () => import('./commands/expire.js'),
   process: () => import('./commands/process.js'),
   query: () => import('./commands/query.js'),
   demo: () => import('./commands/demo.js'),

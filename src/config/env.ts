@@ -56,6 +56,7 @@ const envSchema = z.object({
   XAPI_BATCH_MAX_FILES: z.coerce.number().int().positive().max(5000).default(1000),
   XAPI_INSERT_THREADS: z.coerce.number().int().positive().max(256).optional(),
   XAPI_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(1020),
+  XAPI_RETENTION_DAYS: z.coerce.number().int().min(1).max(100_000).optional(),
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
@@ -99,6 +100,8 @@ export interface AppConfig {
    * run, 15 min, plus a margin).
    */
   claimLeaseMs: number;
+  /** Data older than this many days leaves by whole months (src/retention/expire.ts); unset: kept forever. */
+  retentionDays?: number;
   runningInLambda: boolean;
 }
 
@@ -156,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batch: { maxBytes: e.XAPI_BATCH_MAX_BYTES, maxFiles: e.XAPI_BATCH_MAX_FILES },
     insertThreads: e.XAPI_INSERT_THREADS,
     claimLeaseMs: e.XAPI_CLAIM_LEASE_SECONDS * 1000,
+    ...(e.XAPI_RETENTION_DAYS ? { retentionDays: e.XAPI_RETENTION_DAYS } : {}),
     runningInLambda,
   };
 }

@@ -122,3 +122,41 @@ export async function stopQueries(engine: Engine, marker: string): Promise<void>
     // Nothing to stop, or the engine is gone.
   }
 }
+
+/**
+ * Waits until no load that started before `when` is running (on any replica of `cluster`): a pause of loads or
+ * an erasure takes effect for loads that start after it, and those already running finish with what they read
+ * at their start. Throws after `timeoutMs` (a Lambda load runs at most 15 minutes).
+ */
+export async function waitForLoadsStartedBefore(
+  client: ClickHouseClient,
+  when: Date,
+  options: { cluster?: string; timeoutMs: number; say?: (message: string) => void },
+): Promise<void> {
+  const processes = options.cluster
+    ? `clusterAllReplicas('${options.cluster}', system.processes)`
+    : 'system.processes';
+  const deadline = Date.now() + options.timeoutMs;
+  const before = when.toISOString().replace('T', ' ').replace('Z', '');
+  let told = false;
+  for (;;) {
+    const rs = await client.query({
+      query: `SELECT count() AS n FROM ${processes}
+              WHERE query_kind = 'Insert' AND current_database = currentDatabase()
+                AND match(query, '(?i)^\\s*INSERT\\s+INTO\\s+ingest_lines_') AND query_id != queryID()
+                AND query_start_time_microseconds < {before:DateTime64(6)}`,
+      query_params: { before },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ n: string | number }>();
+    const running = Number(row?.n ?? 0);
+    if (running === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `${running} load(s) that started before are still running after ${options.timeoutMs} ms`,
+      );
+    if (!told) options.say?.(`waiting for ${running} load(s) already running to finish`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

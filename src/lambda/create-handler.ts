@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import type { BudgetStats, BulkOptions } from '../modes/bulk.js';
 import { zeroCounts } from '../modes/result.js';
+import { expireIfDue } from '../retention/expire-if-due.js';
 import { assertSchemaCurrent, SchemaBehindError } from '../schema/schema-state.js';
 import { type DetectedPayload, detectMode, PayloadError } from './detect-mode.js';
 import type { HandlerDeps, HandlerResult, InvalidResult, ModeResult } from './handler-types.js';
@@ -43,8 +44,12 @@ export function createHandler(deps: HandlerDeps) {
     if (detected.mode === 'health') return invokeHealth(detected.payload, deps);
     const rt = await deps.runtime();
     await assertSchemaCurrent(rt.engine.client, rt.config.database);
-    if (detected.mode === 'event') return invokeEvent(rt, detected, context, deps, logger);
-    return invokeBulk(rt, detected, context, full, logger);
+    const result =
+      detected.mode === 'event'
+        ? await invokeEvent(rt, detected, context, deps, logger)
+        : await invokeBulk(rt, detected, context, full, logger);
+    await expireIfDue(rt, (message, detail) => logger.info(message, detail));
+    return result;
   }
 
   return async function handler(event: unknown, context: Context): Promise<HandlerResult> {

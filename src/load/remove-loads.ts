@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { SchemaTarget } from '../schema/render.js';
+import { onClusterClause, type SchemaTarget } from '../schema/render.js';
 
 /**
  * Removes the rows earlier loads of a file wrote (every row carries its load id), before a forced reload,
@@ -25,8 +25,7 @@ export async function removeLoads(
   for (const table of TABLES_WITH_LOAD_ROWS) {
     // Sharded: a Distributed table takes no DELETE; each shard deletes from its own part. (The cluster name
     // was validated as a plain name with the configuration.)
-    const onCluster =
-      schema.cluster && schema.replicated !== false ? ` ON CLUSTER \`${schema.cluster}\`` : '';
+    const onCluster = onClusterClause(schema);
     const target = schema.sharded ? `${table}_local${onCluster}` : table;
     await client.command({
       query: `DELETE FROM ${target} WHERE section_id IN {sections:Array(String)} AND load_id IN {ids:Array(UUID)}`,

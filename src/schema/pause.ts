@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { MigrationError } from '../errors.js';
+import { waitForLoadsStartedBefore } from '../engine/running-queries.js';
+import { errorMessage, MigrationError } from '../errors.js';
 import { recordStep } from './bookkeeping.js';
 import { applyDerivedStatements } from './derived.js';
 import type { DerivedFile, MigrationSet } from './migration-files.js';
@@ -62,27 +63,15 @@ function parseViews(set: MigrationSet): DerivedFile {
 
 /** Loads that started before the pause still write with the old views: the move waits until none runs. */
 async function waitForRunningLoads(ctx: PauseContext): Promise<void> {
-  const processes = ctx.cluster
-    ? `clusterAllReplicas('${ctx.cluster}', system.processes)`
-    : 'system.processes';
-  const deadline = Date.now() + (ctx.drainTimeoutMs ?? 20 * 60_000);
-  let told = false;
-  for (;;) {
-    const rs = await ctx.client.query({
-      query: `SELECT count() AS n FROM ${processes}
-              WHERE query_kind = 'Insert' AND current_database = currentDatabase()
-                AND match(query, '(?i)^\\\\s*INSERT\\\\s+INTO\\\\s+ingest_lines_') AND query_id != queryID()`,
-      format: 'JSONEachRow',
+  try {
+    await waitForLoadsStartedBefore(ctx.client, new Date(), {
+      cluster: ctx.cluster,
+      timeoutMs: ctx.drainTimeoutMs ?? 20 * 60_000,
+      say: (m) => ctx.say?.(`loads paused; ${m}`),
     });
-    const [row] = await rs.json<{ n: string | number }>();
-    const running = Number(row?.n ?? 0);
-    if (running === 0) return;
-    if (Date.now() > deadline)
-      throw new MigrationError(
-        `${running} load(s) still running after the pause: run \`xapi-etl migrate\` again once they end`,
-      );
-    if (!told) ctx.say?.(`loads paused; waiting for ${running} load(s) already running to finish`);
-    told = true;
-    await new Promise((r) => setTimeout(r, 1000));
+  } catch (cause) {
+    throw new MigrationError(`${errorMessage(cause)}: run \`xapi-etl migrate\` again once they end`, {
+      cause,
+    });
   }
 }

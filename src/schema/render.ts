@@ -115,6 +115,12 @@ export function distributedTableSql(name: string, shardBy: string, target: Schem
   return distributed?.sql.replace(/^CREATE TABLE IF NOT EXISTS /, 'CREATE OR REPLACE TABLE ');
 }
 
+/** ` ON CLUSTER \`name\`` for statements run by hand (DELETE, ALTER … DROP PARTITION), or '' on one node. */
+export function onClusterClause(target: SchemaTarget = {}): string {
+  const replicated = target.replicated ?? Boolean(target.cluster);
+  return target.cluster && replicated ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
+}
+
 /** The local table of a `{{shard_by}}` table on this target (see `{{local NAME}}`). */
 export function localName(name: string, target: SchemaTarget = {}): string {
   return target.sharded ? `${name}_local` : name;

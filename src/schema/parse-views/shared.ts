@@ -47,11 +47,11 @@ const contextIds = (key: string) =>
   `arrayMap(x -> ifNull((x).id, ''), (c_activities).${key}) AS context_${key}_ids`;
 
 /** The identifiers of an agent-shaped tuple `x`, as the key lambda reads them. */
-const ifi = (x: string) =>
+export const ifi = (x: string) =>
   `((${x}).mbox, (${x}).mbox_sha1sum, (${x}).openid, ((${x}).account).homePage, ((${x}).account).name::Nullable(String))`;
 
 /** An agent's normalised key from its identifiers `i` (a tuple: mbox, mbox_sha1sum, openid, homePage, name). */
-const KEY_OF_IFI = `multiIf(
+export const KEY_OF_IFI = `multiIf(
         trimBoth(ifNull(i.1, '')) != '',
             concat('mbox::', if(startsWith(lower(trimBoth(i.1)), 'mailto:'), '', 'mailto:'), lower(trimBoth(i.1))),
         ifNull(i.2, '') != '', concat('mbox_sha1sum::', lower(trimBoth(i.2))),
