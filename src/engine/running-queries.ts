@@ -137,15 +137,15 @@ export async function waitForLoadsStartedBefore(
     ? `clusterAllReplicas('${options.cluster}', system.processes)`
     : 'system.processes';
   const deadline = Date.now() + options.timeoutMs;
-  const before = when.toISOString().replace('T', ' ').replace('Z', '');
   let told = false;
   for (;;) {
     const rs = await client.query({
       query: `SELECT count() AS n FROM ${processes}
               WHERE query_kind = 'Insert' AND current_database = currentDatabase()
                 AND match(query, '(?i)^\\s*INSERT\\s+INTO\\s+ingest_lines_') AND query_id != queryID()
-                AND query_start_time_microseconds < {before:DateTime64(6)}`,
-      query_params: { before },
+                AND elapsed >= {age:Float64}`,
+      // Started before \`when\`: running for longer than the time since (system.processes has no start time).
+      query_params: { age: Math.max(0, (Date.now() - when.getTime()) / 1000) },
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ n: string | number }>();

@@ -143,7 +143,7 @@ export async function eraseActors(
   const loadId = randomUUID();
   const p = { ...params, erasure: erasureId, load_id: loadId };
   const erased = 'SELECT section_id, statement_id FROM erased_statements WHERE erasure_id = {erasure:UUID}';
-  const voidedByThem = `SELECT section_id, statement_id, statement_date FROM voided_in_section
+  const voidedByThem = `SELECT section_id, statement_date, statement_id FROM voided_in_section
                         WHERE voiding_statement_id IN (SELECT statement_id FROM erased_statements WHERE erasure_id = {erasure:UUID})`;
   await client.command({
     query: `INSERT INTO load_touched_days (load_id, section_id, day)

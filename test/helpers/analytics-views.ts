@@ -77,6 +77,9 @@ export const VIEWS: { name: string; columns: string; order: string }[] = [
   { name: 'video_events_active', columns: 'section_id, statement_id', order: 'section_id, statement_id' },
 ];
 
+/** A statement of the ralph sample (section 123) that a file of section "ops" voids. */
+export const RALPH_CROSS_VOIDED = 'b1c213ab-13d9-44a7-a25d-27cab841d627';
+
 export interface Dataset {
   keys: string[];
   /** Files holding statements that other files already hold (an upstream at-least-once re-delivery). */
@@ -143,6 +146,20 @@ export async function putDataset(h: Harness): Promise<Dataset> {
     ),
   );
   keys.push(edxVoid);
+
+  // Voids delivered in another section's folder: xAPI voids by statement id, whatever the section (§2.3.2). One
+  // file under section "ops" voids statements of every generated section and one of the ralph sample.
+  const crossVoids = [...new Set(generated.map((b) => b.sectionId))].flatMap((sectionId) => {
+    const last = generated.filter((b) => b.sectionId === sectionId).at(-1) as (typeof generated)[number];
+    return last.lines
+      .filter((l) => l.kind === 'statement')
+      .slice(-3)
+      .map((t) => voidingStatement(rng.uuid(), t.statementId as string, Date.UTC(2024, 11, 30)));
+  });
+  crossVoids.push(voidingStatement(rng.uuid(), RALPH_CROSS_VOIDED, Date.UTC(2024, 11, 30)));
+  const crossKey = 'section/ops/admin/2024-12-30T00-00-00.000Z_voids.jsonl';
+  await h.s3.put(h.bucket, crossKey, `${crossVoids.map((v) => JSON.stringify(v)).join('\n')}\n`);
+  keys.push(crossKey);
 
   // Every tenth generated bundle arrives a second time under another name, a day later.
   const redeliveries: string[] = [];

@@ -6,28 +6,27 @@
 --   * ties are broken on full tuples (…, timestamp, statement_id), and a verb's display is the least non-empty
 --     one instead of any(): the original picked among equal keys by row order, so its numbers could change
 --     after a reload (the bug that made them untestable);
---   * voiding is resolved within a section (the unit of sharding; docs/xapi.md, Voiding);
+--   * voiding follows the statement id across sections, as the first version's did (0.1.0 had restricted it to a
+--     section; 0003 restored the specification's rule);
 --   * video_sessions no longer exposes its internal all_segments column.
+
+-- A statement is voided when a voiding statement names it by id, in any section, and it is not itself a voiding
+-- statement (xAPI 1.0.3 §2.3.2).
+CREATE VIEW ref_voided_ids AS
+SELECT DISTINCT assumeNotNull(voided_statement_id) AS statement_id FROM statements FINAL
+WHERE voided_statement_id IS NOT NULL
+  AND assumeNotNull(voided_statement_id) NOT IN (
+      SELECT statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL);
 
 CREATE VIEW ref_statements_active AS
 SELECT *
 FROM statements FINAL
-WHERE (section_id, statement_id) NOT IN (
-    SELECT section_id, assumeNotNull(voided_statement_id) FROM statements FINAL
-    WHERE voided_statement_id IS NOT NULL
-      AND (section_id, assumeNotNull(voided_statement_id)) NOT IN (
-          SELECT section_id, statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL)
-);
+WHERE statement_id NOT IN (SELECT statement_id FROM ref_voided_ids);
 
 CREATE VIEW ref_video_events_active AS
 SELECT *
 FROM video_events FINAL
-WHERE (section_id, statement_id) NOT IN (
-    SELECT section_id, assumeNotNull(voided_statement_id) FROM statements FINAL
-    WHERE voided_statement_id IS NOT NULL
-      AND (section_id, assumeNotNull(voided_statement_id)) NOT IN (
-          SELECT section_id, statement_id FROM statements FINAL WHERE voided_statement_id IS NOT NULL)
-);
+WHERE statement_id NOT IN (SELECT statement_id FROM ref_voided_ids);
 
 -- One row per viewing session: what that session played, where it ended.
 CREATE VIEW ref_video_sessions AS
