@@ -115,7 +115,8 @@ export async function expireData(client: ClickHouseClient, options: ExpireOption
   if (undated > 0) {
     for (const table of ['video_events', 'statements']) {
       await client.command({
-        query: `DELETE FROM ${localName(table, options.schema)}${on}
+        // Confined to that partition: the other months' parts are not touched.
+        query: `DELETE FROM ${localName(table, options.schema)}${on} IN PARTITION ID '${UNDATED}'
                 WHERE statement_date = toDate(0) AND timestamp < {cutoff:DateTime64(3)}`,
         query_params: p,
         clickhouse_settings: { lightweight_deletes_sync: '2' },
