@@ -2,9 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A fault-injecting HTTP proxy in front of a real S3 server (s3rver), on a free loopback port. Point
- * AWS_ENDPOINT_URL_S3 at it and both sides that talk to S3 — the SDK (HEAD, List) and ClickHouse's
- * s3() reads — go through it. Test infrastructure: it never answers for S3, it only breaks S3's answers.
+ * A fault-injecting HTTP proxy in front of a real server, on a free loopback port: s3rver (point
+ * AWS_ENDPOINT_URL_S3 at it and both sides that talk to S3 — the SDK and ClickHouse's s3() reads — go through
+ * it), or the engine's HTTP front (point CLICKHOUSE_HOST at it: a rule can match a query by its text, which
+ * clickhouse-js sends in the request body). Test infrastructure: it never answers for the server, it only
+ * breaks the server's answers.
  */
 export type FaultAction =
   /** Answer with this HTTP status (an S3-style XML error body) instead of forwarding. */
@@ -32,6 +34,8 @@ export interface RequestInfo {
   url: string;
   /** The request's Range header, when it reads part of an object. */
   range?: string;
+  /** The request body as text (a ClickHouse query's SQL), up to its first 64 KiB. */
+  body: string;
 }
 
 export interface FaultProxy {
@@ -62,16 +66,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     return undefined;
   };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
+    // Bodies are read whole before forwarding (requests here are small: queries, S3 reads and listings).
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const payload = Buffer.concat(chunks);
     const info: RequestInfo = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       ...(typeof req.headers.range === 'string' ? { range: req.headers.range } : {}),
+      body: payload.subarray(0, 65_536).toString('utf8'),
     };
     const action = pick(info);
-    log.push({ ...info, ...(action ? { fault: action.kind } : {}) });
+    const { body: _body, ...shown } = info;
+    log.push({ ...shown, body: '', ...(action ? { fault: action.kind } : {}) });
     if (action?.kind === 'status') {
-      req.resume();
       const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${action.status === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>injected by the test proxy</Message></Error>`;
       res.writeHead(action.status, { 'content-type': 'application/xml', 'content-length': body.length });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -114,7 +123,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       },
     );
     forward.on('error', () => res.socket?.destroy());
-    req.pipe(forward);
+    forward.end(payload);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
