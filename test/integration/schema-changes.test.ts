@@ -1,18 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedDrift } from '../../src/schema/derived-lock.js';
 import { migrate } from '../../src/schema/migrate.js';
-import {
-  defaultMigrationsDir,
-  type MigrationSet,
-  readMigrationSet,
-  sha256,
-} from '../../src/schema/migration-files.js';
+import { readMigrationSet } from '../../src/schema/migration-files.js';
 import { readSchemaState } from '../../src/schema/schema-state.js';
 import { loadKeys, putDataset, snapshot } from '../helpers/analytics-views.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
+import { ANALYTICS_CHANGE, nextVersion, RULE_CHANGE } from '../helpers/next-version.js';
 
 /**
  * A change that ships (issue #19): the next version changes a derived file and adds a migration naming its new
@@ -20,36 +13,6 @@ import { type Harness, startHarness } from '../helpers/harness.js';
  * change of what an analytic computes rebuilds its state from the raw tables, section by section, resumable,
  * while loads go on, and the views show one definition's numbers at every moment.
  */
-function nextVersion(name: string, edit: (file: string, sql: string) => string): MigrationSet {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-next-'));
-  fs.cpSync(defaultMigrationsDir(), dir, { recursive: true });
-  const changed: string[] = [];
-  for (const file of fs.readdirSync(path.join(dir, 'derived'))) {
-    const p = path.join(dir, 'derived', file);
-    const before = fs.readFileSync(p, 'utf8');
-    const after = edit(file, before);
-    if (after === before) continue;
-    fs.writeFileSync(p, after);
-    changed.push(`-- @derived ${file} ${sha256(after)}`);
-  }
-  const version = readMigrationSet(dir).versioned.length + 1;
-  fs.writeFileSync(
-    path.join(dir, `${String(version).padStart(4, '0')}_${name}.sql`),
-    `-- ${version}: ${name}\n${changed.join('\n')}\n`,
-  );
-  return readMigrationSet(dir);
-}
-
-const RULE_CHANGE = (file: string, sql: string) =>
-  file === '10_parse_views.sql'
-    ? sql.replaceAll("'the line is empty'", "'the line is blank (nothing to load)'")
-    : sql;
-/** What counts as a completer: a `completed` statement instead of the coverage (a definition change). */
-const ANALYTICS_CHANGE = (file: string, sql: string) =>
-  file === '40_analytics_state.sql'
-    ? sql.replace('countIf(completed) AS completers,', 'countIf(has_completed_statement) AS completers,')
-    : sql;
-
 describe('schema changes that ship', () => {
   let h: Harness;
   beforeAll(async () => {

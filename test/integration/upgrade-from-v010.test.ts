@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { migrate } from '../../src/schema/migrate.js';
+import { readSchemaState } from '../../src/schema/schema-state.js';
+import { type Dataset, loadKeys, putDataset, snapshot } from '../helpers/analytics-views.js';
+import { type EngineHttpFront, startEngineHttpFront } from '../helpers/engine-http-front.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
+import { nextVersion, RULE_CHANGE } from '../helpers/next-version.js';
+import { invokePrevious } from '../helpers/previous-version.js';
+
+/**
+ * An upgrade from the version users run (issue #19): xapi-etl v0.1.0 itself — its released Lambda package,
+ * test/fixtures/v0.1.0 — makes a database and loads files into it; this version migrates it in place. As a deploy
+ * does it (deploy.sh: migrate, then the code): v0.1.0 keeps loading between the two (its voids across sections
+ * are resolved by the second `migrate` deploy.sh runs after the code); then this version loads, reloads and
+ * re-delivers. Every view then equals a database this version made from the start with the same files.
+ */
+describe('upgrade in place from v0.1.0', () => {
+  let h: Harness;
+  let data: Dataset;
+  let front: EngineHttpFront;
+  const runtimes: Runtime[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-v010-'));
+
+  const s3Env = () => ({
+    AWS_ENDPOINT_URL_S3: h.s3.endpoint,
+    S3_XAPI_BUCKET_NAME: h.bucket,
+  });
+  const serverEnv = (database: string) => ({
+    CLICKHOUSE_HOST: front.url,
+    CLICKHOUSE_USERNAME: front.user,
+    CLICKHOUSE_PASSWORD: front.password,
+    CLICKHOUSE_DATABASE: database,
+    ...s3Env(),
+  });
+  const serverRuntime = async (database: string) => {
+    const rt = await createRuntime(loadConfig({ ...process.env, ...serverEnv(database) }));
+    runtimes.push(rt);
+    return rt;
+  };
+  const on = (rt: Runtime) =>
+    ({
+      ...h,
+      rt,
+      query: async (sql: string, params?: Record<string, unknown>) =>
+        (await rt.engine.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json(),
+    }) as Harness;
+  const events = (keys: string[]) => keys.map((key) => ({ bucket: h.bucket, key }));
+
+  beforeAll(async () => {
+    h = await startHarness();
+    data = await putDataset(h);
+  }, 120_000);
+  afterAll(async () => {
+    for (const rt of runtimes) await rt.close();
+    await front?.stop();
+    await h?.close();
+  });
+
+  it('v0.1.0 makes the database and loads; this version migrates it in place while v0.1.0 keeps loading', async () => {
+    const window = data.keys.slice(-5); // the late voids, and the file of voids across sections
+    const before = data.keys.slice(0, -5);
+    const first = await invokePrevious(events(before), { XAPI_ETL_DATA_DIR: dataDir, ...s3Env() });
+    expect(first.filter((r) => r.success !== true)).toEqual([]);
+
+    front = await startEngineHttpFront({ dataDir });
+    const upgraded = await serverRuntime('xapi_analytics');
+    const [v010] = await on(upgraded).query<{ version: string }>(
+      'SELECT max(version) AS version FROM schema_migrations FINAL',
+    );
+    expect(Number(v010?.version)).toBe(2);
+    const counts = async () =>
+      (
+        await on(upgraded).query<{ statements: string; rejected: string }>(
+          `SELECT (SELECT count() FROM statements FINAL) AS statements,
+                  (SELECT count() FROM rejected_statements FINAL) AS rejected`,
+        )
+      )[0];
+    const held = await counts();
+
+    const result = await migrate(upgraded.engine.client, { target: upgraded.engine.schema });
+    expect(result.applied.map((m) => m.version)).toEqual([3]);
+    expect(result.rebuild).toMatchObject({ status: 'done' });
+    expect(await counts()).toEqual(held);
+    const [layout] = await on(upgraded).query<{ partition_key: string }>(
+      "SELECT partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'statements'",
+    );
+    expect(layout?.partition_key).toBe('toYYYYMM(statement_date)');
+    const leftovers = await on(upgraded).query<{ name: string }>(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND (name LIKE '%\\_\\_relayout%' OR name LIKE '%\\_\\_rebuild%')",
+    );
+    expect(leftovers).toEqual([]);
+
+    // Between migrate and the code update v0.1.0 still runs: it loads on the new schema (over HTTP, as the Lambda).
+    const during = await invokePrevious(events(window), serverEnv('xapi_analytics'));
+    expect(during.filter((r) => r.success !== true)).toEqual([]);
+    // deploy.sh's second migrate, after the code: the loads v0.1.0 made meanwhile are caught up.
+    const again = await migrate(upgraded.engine.client, { target: upgraded.engine.schema });
+    expect(again.applied).toEqual([]);
+    expect(again.caughtUpLoads).toBeGreaterThanOrEqual(window.length);
+    expect((await readSchemaState(upgraded.engine.client)).status).toBe('current');
+
+    // This version loads next: re-deliveries, forced reloads, and files v0.1.0 loaded are skipped.
+    await loadKeys(upgraded, on(upgraded), data.redeliveries);
+    await loadKeys(upgraded, on(upgraded), data.keys.slice(0, 4), { force: true });
+    await loadKeys(upgraded, on(upgraded), data.keys);
+
+    const fresh = await serverRuntime('fresh_v020');
+    await migrate(fresh.engine.client, { target: fresh.engine.schema });
+    await loadKeys(fresh, on(fresh), data.keys);
+    await loadKeys(fresh, on(fresh), data.redeliveries);
+    const upgradedViews = await snapshot(on(upgraded));
+    expect(upgradedViews).toEqual(await snapshot(on(fresh)));
+    expect(upgradedViews.video_viewers?.length).toBeGreaterThan(50);
+    // The voids v0.1.0 loaded across sections took effect after the catch-up (v0.1.0 itself ignored them).
+    const [voided] = await on(upgraded).query<{ n: string }>(
+      "SELECT count() AS n FROM voided_in_section WHERE section_id != 'ops'",
+    );
+    expect(Number(voided?.n)).toBeGreaterThan(0);
+
+    // And the next version's rule change ships through the same path onto the upgraded database.
+    const next = nextVersion('blank_line_detail', RULE_CHANGE);
+    const shipped = await migrate(upgraded.engine.client, { target: upgraded.engine.schema, set: next });
+    expect(shipped).toMatchObject({ applied: [{ version: 4 }], derived: ['10_parse_views.sql'] });
+    const key = 'section/rule/quiz/2025-01-01T00-00-00.000Z_bundle.jsonl';
+    await h.s3.put(h.bucket, key, '\n');
+    await loadKeys(upgraded, on(upgraded), [key]);
+    const [blank] = await on(upgraded).query<{ detail: string }>(
+      'SELECT detail FROM rejected_statements FINAL WHERE source_key = {key:String}',
+      { key },
+    );
+    expect(blank?.detail).toBe('the line is blank (nothing to load)');
+  });
+});
