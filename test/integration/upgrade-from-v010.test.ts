@@ -7,7 +7,9 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { migrate } from '../../src/schema/migrate.js';
 import { readSchemaState } from '../../src/schema/schema-state.js';
 import { type Dataset, loadKeys, putDataset, snapshot } from '../helpers/analytics-views.js';
+import { makeBundle } from '../helpers/bundles.js';
 import { type EngineHttpFront, startEngineHttpFront } from '../helpers/engine-http-front.js';
+import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { nextVersion, RULE_CHANGE } from '../helpers/next-version.js';
 import { invokePrevious } from '../helpers/previous-version.js';
@@ -134,5 +136,87 @@ describe('upgrade in place from v0.1.0', () => {
       { key },
     );
     expect(blank?.detail).toBe('the line is blank (nothing to load)');
+  });
+});
+
+/**
+ * A migration stopped half-way (the connection lost while it moves the raw rows): loads stay paused, and refused
+ * with an error every version retries (v0.1.0 included); `health` says why; the next `migrate` carries on from
+ * the bucket it had reached and the move adds up.
+ */
+describe('an upgrade interrupted in the middle of the move', () => {
+  let h: Harness;
+  let front: EngineHttpFront;
+  let proxy: FaultProxy;
+  const runtimes: Runtime[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-v010-cut-'));
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    for (const rt of runtimes) await rt.close();
+    await proxy?.close();
+    await front?.stop();
+    await h?.close();
+  });
+
+  it('pauses loads until a second migrate finishes the move', async () => {
+    const data = await putDataset(h);
+    const s3Env = { AWS_ENDPOINT_URL_S3: h.s3.endpoint, S3_XAPI_BUCKET_NAME: h.bucket };
+    const loaded = await invokePrevious(
+      data.keys.map((key) => ({ bucket: h.bucket, key })),
+      { XAPI_ETL_DATA_DIR: dataDir, ...s3Env },
+    );
+    expect(loaded.filter((r) => r.success !== true)).toEqual([]);
+    front = await startEngineHttpFront({ dataDir });
+    proxy = await startFaultProxy(front.url);
+    const env = {
+      CLICKHOUSE_HOST: proxy.endpoint,
+      CLICKHOUSE_USERNAME: front.user,
+      CLICKHOUSE_PASSWORD: front.password,
+      ...s3Env,
+    };
+    const rt = await createRuntime(loadConfig({ ...process.env, ...env }));
+    runtimes.push(rt);
+    const counts = async () =>
+      (
+        await (
+          await rt.engine.client.query({
+            query: `SELECT (SELECT uniqExact(section_id, statement_id) FROM statements) AS statements,
+                           (SELECT count() FROM rejected_statements FINAL) AS rejected`,
+            format: 'JSONEachRow',
+          })
+        ).json()
+      )[0];
+    const held = await counts();
+
+    // The 6th re-parse of a bucket never arrives: the connection is cut.
+    proxy.setRules([
+      {
+        match: (r) => r.body.includes("'reparse', 'lenient'") && r.body.includes('statements__relayout'),
+        action: { kind: 'status', status: 502 },
+        after: 5,
+        times: 1,
+      },
+    ]);
+    await expect(migrate(rt.engine.client, { target: rt.engine.schema })).rejects.toThrow();
+    proxy.setRules([]);
+    const state = await readSchemaState(rt.engine.client);
+    expect(state.status).toBe('migrating');
+
+    // v0.1.0, still deployed, is refused with an error it retries (it throws: Lambda retries the event).
+    const key = 'section/late/video/2025-02-01T00-00-00.000Z_bundle.jsonl';
+    await h.s3.put(h.bucket, key, makeBundle(3));
+    const [refused] = await invokePrevious([{ bucket: h.bucket, key }], env);
+    expect(String(refused?.thrown)).toMatch(/TABLE_IS_READ_ONLY|xapi-etl migrate is moving the raw tables/);
+
+    const finished = await migrate(rt.engine.client, { target: rt.engine.schema });
+    expect(finished.applied.map((m) => m.version)).toEqual([3]);
+    expect(await counts()).toEqual(held);
+    expect((await readSchemaState(rt.engine.client)).status).toBe('current');
+    // Loads run again, v0.1.0's retry included.
+    const [retried] = await invokePrevious([{ bucket: h.bucket, key }], env);
+    expect(retried).toMatchObject({ success: true, files_processed: 1, events_processed: 3 });
   });
 });
