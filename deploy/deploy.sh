@@ -7,7 +7,7 @@ PROG="deploy/deploy.sh"
 
 usage() {
   cat <<EOF
-Usage: $PROG [--test | --deploy FUNCTION_NAME [--code-bucket BUCKET] | --upload BUCKET]
+Usage: $PROG [--test | --deploy FUNCTION_NAME [--code-bucket BUCKET] [--skip-migrate] | --upload BUCKET]
 
 Builds the Lambda package: one minified ESM bundle (index.mjs, source map, migrations/) in a
 deterministic zip named by its content hash, build/xapi-etl-processor-<sha256>.zip.
@@ -15,14 +15,21 @@ deterministic zip named by its content hash, build/xapi-etl-processor-<sha256>.z
   (no option)                build the zip and print its path
   --test                     build, then run the BUILT bundle's handler on every examples/*.json
                              payload against the embedded engine (chDB) and a local S3 (s3rver)
-  --deploy FUNCTION_NAME     build, then replace the code of an existing Lambda function
-                             (e.g. xapi-etl-processor-dev, the stack's FunctionName output)
+  --deploy FUNCTION_NAME     build, migrate the ClickHouse schema, replace the code of an existing Lambda
+                             function (e.g. xapi-etl-processor-dev, the stack's FunctionName output), then
+                             migrate again: the loads the old code made meanwhile are caught up. The
+                             migrations run from here, against CLICKHOUSE_HOST (and _PORT, _DATABASE,
+                             _USERNAME, _PASSWORD or _PASSWORD_SECRET_ARN, _CLUSTER) of this shell: the
+                             ClickHouse the function uses. New code never meets an older schema.
+  --skip-migrate             with --deploy: do not migrate (you ran \`xapi-etl migrate\` yourself)
   --code-bucket BUCKET       with --deploy: upload the zip to s3://BUCKET/xapi-etl/ and deploy from there
   --upload BUCKET            build and upload the zip to s3://BUCKET/xapi-etl/; prints the key to pass
                              to the CloudFormation stack as CodeS3Key
   -h, --help                 show this help
 
 Deploying needs the AWS CLI and credentials (AWS_PROFILE, AWS_REGION, ...); building and --test do not.
+A migration that moves the raw tables pauses loads while it runs: loads meanwhile fail with an error that
+is retried (README, "Upgrades").
 EOF
 }
 
@@ -34,6 +41,7 @@ die() {
 MODE=build
 FUNCTION_NAME=""
 CODE_BUCKET=""
+MIGRATE=yes
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -44,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --code-bucket)
       [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || die "--code-bucket needs a BUCKET"
       CODE_BUCKET="$2"; shift ;;
+    --skip-migrate) MIGRATE=no ;;
     --upload)
       [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || die "--upload needs a BUCKET"
       MODE=upload; CODE_BUCKET="$2"; shift ;;
@@ -53,6 +62,9 @@ while [[ $# -gt 0 ]]; do
 done
 if [[ -n "$CODE_BUCKET" && "$MODE" != deploy && "$MODE" != upload ]]; then
   die "--code-bucket goes with --deploy"
+fi
+if [[ "$MIGRATE" == no && "$MODE" != deploy ]]; then
+  die "--skip-migrate goes with --deploy"
 fi
 
 command -v node >/dev/null 2>&1 || die "node is not installed (Node.js 20 or newer is needed to build)"
@@ -74,6 +86,20 @@ build() {
   [[ -f "$ZIP" ]] || die "the build did not produce a zip"
 }
 
+# The schema first, with this version's CLI: the old code keeps working on it (every migration keeps the
+# previous version's loads working), and the new code never meets an older schema.
+migrate_schema() {
+  [[ "$MIGRATE" == yes ]] || { echo "Not migrating (--skip-migrate)." >&2; return; }
+  [[ -n "${CLICKHOUSE_HOST:-}" ]] ||
+    die "set CLICKHOUSE_HOST (and the other CLICKHOUSE_* the function uses) to migrate its schema, or pass --skip-migrate"
+  # The CLI runs from dist/: compiled again when src/ changed since (npm ci compiles it once).
+  if [[ ! -f "$ROOT/dist/cli/main.js" || -n "$(find "$ROOT/src" -newer "$ROOT/dist/cli/main.js" -name '*.ts' -print -quit)" ]]; then
+    (cd "$ROOT" && npm run --silent build) || die "npm run build failed"
+  fi
+  echo "Migrating the schema of $CLICKHOUSE_HOST ($1) ..." >&2
+  node "$ROOT/bin/xapi-etl.js" migrate >&2 || die "xapi-etl migrate failed: the code was not updated"
+}
+
 upload() {
   S3_KEY="xapi-etl/$(basename "$ZIP")"
   echo "Uploading to s3://$CODE_BUCKET/$S3_KEY ..." >&2
@@ -89,7 +115,10 @@ case "$MODE" in
     build
     # The driver uses the compiled CLI (migrate) and the local S3 from dist/.
     echo "Compiling dist/ for the local S3 and the migrate command..." >&2
+    # The CLI runs from dist/: compiled again when src/ changed since (npm ci compiles it once).
+  if [[ ! -f "$ROOT/dist/cli/main.js" || -n "$(find "$ROOT/src" -newer "$ROOT/dist/cli/main.js" -name '*.ts' -print -quit)" ]]; then
     (cd "$ROOT" && npm run --silent build) || die "npm run build failed"
+  fi
     (cd "$ROOT" && node deploy/test-bundle.mjs "$ZIP")
     ;;
   upload)
@@ -108,6 +137,7 @@ case "$MODE" in
     else
       source_args=(--zip-file "fileb://$ZIP")
     fi
+    migrate_schema "before the code"
     echo "Updating the code of $FUNCTION_NAME ..." >&2
     deployed_sha="$(aws lambda update-function-code --function-name "$FUNCTION_NAME" "${source_args[@]}" \
       --publish --query CodeSha256 --output text)" || die "update-function-code failed for $FUNCTION_NAME"
@@ -117,5 +147,6 @@ case "$MODE" in
     [[ "$deployed_sha" == "$local_sha" ]] ||
       die "Lambda reports CodeSha256 $deployed_sha, the zip is $local_sha: the code was not replaced"
     echo "Deployed $(basename "$ZIP") to $FUNCTION_NAME (CodeSha256 $deployed_sha)." >&2
+    migrate_schema "after the code: catching up what the old code loaded meanwhile"
     ;;
 esac
