@@ -75,7 +75,11 @@ export async function buildLambda({ entry = 'src/lambda/handler.ts', outDir = 'b
   });
   fs.writeFileSync(path.join(out, 'lambda-metafile.json'), `${JSON.stringify(result.metafile, null, 1)}\n`);
 
-  fs.cpSync(path.join(ROOT, 'migrations'), path.join(stage, 'migrations'), { recursive: true });
+  // The SQL only (the folder's README is for maintainers).
+  fs.cpSync(path.join(ROOT, 'migrations'), path.join(stage, 'migrations'), {
+    recursive: true,
+    filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.sql'),
+  });
 
   const zipBytes = await zipDirectory(stage);
   const sha256 = createHash('sha256').update(zipBytes).digest('hex');

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AppConfig } from './config/env.js';
 import { createEngine, type Engine, type EngineOptions } from './engine/create-engine.js';
 import { createS3Client } from './plan/s3-client.js';
-import { type MigrateResult, migrate } from './schema/migrate.js';
+import { type MigrateEvent, type MigrateResult, migrate } from './schema/migrate.js';
 
 /** What every mode needs: configuration, the ClickHouse engine and an S3 client for planning. */
 export interface Runtime {
@@ -20,6 +20,8 @@ export interface RuntimeOptions extends EngineOptions {
    * new data directory just works. A server is never migrated implicitly (`xapi-etl migrate` does it).
    */
   migrateEmbedded?: boolean;
+  /** What that migration is doing (an upgrade of a large data directory moves and rebuilds: minutes). */
+  onMigrateEvent?: (e: MigrateEvent) => void;
 }
 
 export async function createRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -27,7 +29,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
   let migrated: MigrateResult | undefined;
   if (engine.kind === 'embedded' && options.migrateEmbedded !== false) {
     try {
-      const result = await migrate(engine.client, { target: engine.schema });
+      const result = await migrate(engine.client, { target: engine.schema, onEvent: options.onMigrateEvent });
       if (result.applied.length > 0) migrated = result;
     } catch (error) {
       await engine.close().catch(() => undefined);

@@ -67,7 +67,10 @@ export async function rebuildAnalytics(
   const run = async (sql: string) => {
     for (const r of renderStatement(sql, options.target)) await client.command({ query: r.sql });
   };
-  const progress = (p: RebuildProgress) => options.onProgress?.(p);
+  // An empty database (a new one) rebuilds in an instant: nothing to tell.
+  const progress = (p: RebuildProgress) => {
+    if (p.sectionsTotal > 0 || p.phase === 'catch-up') options.onProgress?.(p);
+  };
 
   let rebuild = await unfinishedRebuild(client);
   if (rebuild && rebuild.checksum !== file.checksum) {

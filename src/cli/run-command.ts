@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/env.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
+import { sayProgress } from './format-migrate.js';
 
 /**
  * Runs one CLI command body with a runtime built from the environment, always closing it. Errors become
@@ -25,7 +26,11 @@ export async function withRuntime<T>(
 
 /** The runtime from the environment; says so on stderr when it set up a new embedded data directory. */
 export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  const rt = await createRuntime(loadConfig(), { onEngineWait: sayWaiting, ...options });
+  const rt = await createRuntime(loadConfig(), {
+    onEngineWait: sayWaiting,
+    onMigrateEvent: sayProgress,
+    ...options,
+  });
   if (rt.migrated && rt.engine.kind === 'embedded' && rt.config.engine.kind === 'embedded') {
     process.stderr.write(
       `xapi-etl: set up the embedded database in ${rt.config.engine.dataDir} ` +

@@ -92,9 +92,10 @@ async function moveRawTables(ctx: ProcedureContext): Promise<void> {
   if (ctx.target.sharded)
     for (const table of RAW_TABLES)
       await run(`DROP TABLE IF EXISTS ${table}${RELAYOUT}_local {{on_cluster}} SYNC`);
-  ctx.say(
-    `moved ${after.statements} statements and ${after.rejected} rejected lines into monthly partitions`,
-  );
+  if (!empty)
+    ctx.say(
+      `moved ${after.statements} statements and ${after.rejected} rejected lines into monthly partitions`,
+    );
 }
 
 /** The statements (by section and id) and rejected lines (by file and line) a set of raw tables holds. */

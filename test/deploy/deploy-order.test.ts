@@ -98,7 +98,7 @@ esac
   });
 
   it('refuses to deploy without the ClickHouse to migrate, unless told to skip it', () => {
-    const env = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
     delete env.CLICKHOUSE_HOST;
     const run = spawnSync('bash', [path.join(ROOT, 'deploy/deploy.sh'), '--deploy', 'fn'], {
       cwd: ROOT,
