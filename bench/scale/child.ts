@@ -10,7 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/env.js';
+import { randomUUID } from 'node:crypto';
 import { generateLines } from '../../src/generate/bundles.js';
+import { voidingStatement } from '../../src/generate/statement.js';
 import { startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { runEvent } from '../../src/modes/event.js';
 import { processFiles } from '../../src/modes/process-files.js';
@@ -44,6 +46,8 @@ export interface ScaleResult {
   big: { maintained: QueryTiming[]; reference: QueryTiming[] };
   allSections: { maintained: QueryTiming[]; reference: QueryTiming[]; afterGrowth: QueryTiming[] };
   eventLoad: { intoBigMs: number[]; intoEmptyMs: number[]; bigSectionStatements: number };
+  /** Voiding statements delivered in one section's folder, naming statements of every section (xAPI: by id). */
+  crossVoids: { voids: number; sections: number; loadMs: number; active: number; referenceActive: number; statements: number };
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ScaleSpec;
@@ -94,6 +98,39 @@ const sizes = async (phase: string) => {
 log(`loading the base: ${spec.base.statements} statements in ${spec.base.files} files`);
 const base = await load(spec.base);
 const result: Partial<ScaleResult> = { base, sizes: [await sizes('base')] };
+
+// Voids delivered in one section's folder that name statements of every section (as the held-out check does:
+// ~0.35 % of the statements, all in one file of section "ops").
+const rows = async <T>(query: string, params: Record<string, unknown> = {}) =>
+  (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+const targets = await rows<{ id: string; section: string }>(
+  `SELECT toString(statement_id) AS id, section_id AS section FROM statements
+   WHERE voided_statement_id IS NULL ORDER BY cityHash64(statement_id) LIMIT {n:UInt32}`,
+  { n: Math.round(spec.base.statements * 0.0035) },
+);
+const voidsDir = path.join(spec.dataDir, 'cross-voids');
+const voidsFile = path.join(voidsDir, 'section/ops/admin/2025-01-01T00-00-00.000Z_voids.jsonl');
+fs.mkdirSync(path.dirname(voidsFile), { recursive: true });
+fs.writeFileSync(
+  voidsFile,
+  `${targets.map((t) => JSON.stringify(voidingStatement(randomUUID(), t.id, Date.UTC(2025, 0, 1)))).join('\n')}\n`,
+);
+const tv = performance.now();
+await processFiles(rt, [voidsDir], { mode: 'bench' });
+const voidsMs = performance.now() - tv;
+const [active] = await rows<{ maintained: string; reference: string; statements: string }>(
+  `SELECT (SELECT count() FROM statements_active) AS maintained, (SELECT count() FROM ref_statements_active) AS reference,
+          (SELECT count() FROM statements FINAL) AS statements`,
+);
+result.crossVoids = {
+  voids: targets.length,
+  sections: new Set(targets.map((t) => t.section)).size,
+  loadMs: voidsMs,
+  active: Number(active?.maintained),
+  referenceActive: Number(active?.reference),
+  statements: Number(active?.statements),
+};
+log(`cross-section voids: ${targets.length} in ${voidsMs.toFixed(0)} ms; active ${active?.maintained} (reference ${active?.reference})`);
 
 const q = spec.size.queryReps;
 const rq = spec.size.referenceQueryReps;

@@ -20,6 +20,17 @@ export function renderScale({ result: r, spec }: { result: ScaleResult; spec: Sc
       '(`test/reference/query-time-analytics.sql`) on the same rows; "maintained" is what users query now.',
     '',
   );
+  const v = r.crossVoids;
+  if (v) {
+    out.push(
+      `**Voiding across sections:** then one file of section \`ops\` voids ${fmt(v.voids)} statements of ${v.sections} ` +
+        `sections (loaded in ${(v.loadMs / 1000).toFixed(1)} s, analytics included). \`statements_active\` holds ` +
+        `${fmt(v.active)} of ${fmt(v.statements)} statements; the reference (voiding by id at query time) ` +
+        `${fmt(v.referenceActive)}: ${v.active === v.referenceActive ? '**the same**' : '**they differ**'}. ` +
+        'The views below are timed after it.',
+      '',
+    );
+  }
   const section = (
     title: string,
     maintained: QueryTiming[],

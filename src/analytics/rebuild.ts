@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { waitForLoadsStartedBefore } from '../engine/running-queries.js';
 import { MigrationError } from '../errors.js';
 import type { DerivedFile } from '../schema/migration-files.js';
 import { distributedTableSql, localName, renderStatement, type SchemaTarget } from '../schema/render.js';
@@ -13,7 +14,8 @@ import { REBUILD_SUFFIX, refreshAnalytics, STATE_TABLES, type StateNames, stateN
  * 2. Each section is recomputed into them, from every viewer and day it holds; each section done is recorded,
  *    so a rebuild that stops (Ctrl-C, a crash, a time limit) carries on where it stopped.
  * 3. Loads that ran meanwhile refreshed the live tables only: every load since the rebuild started (its touched
- *    keys, load_touched_*) is refreshed into the new tables too, until a pass finds none left.
+ *    keys, load_touched_*) is refreshed into the new tables too, until a pass finds none left. (Loads already
+ *    running when the rebuild starts are waited for first: everything older is in the raw rows the sections read.)
  * 4. The new tables are exchanged with the live ones (EXCHANGE TABLES, one atomic swap each) and the live
  *    refresh views get the new definition; the loads of the last moments are refreshed once more, now live.
  * 5. The old tables and the rebuild's views are dropped.
@@ -35,8 +37,8 @@ export interface RebuildOptions {
   onProgress?: (p: RebuildProgress) => void;
   /** Checked between sections: returning true stops the rebuild (it resumes on the next migrate). */
   shouldStop?: () => boolean;
-  /** How long before the rebuild's start a load may have begun and still be committing (default 1 h). */
-  loadMarginMs?: number;
+  /** Cluster name: loads running at the start are looked for on every replica. */
+  cluster?: string;
 }
 
 export interface RebuildResult {
@@ -49,6 +51,8 @@ export interface RebuildResult {
 const CATCH_UP_CHUNK = 500;
 /** How long a load's refresh may still be running at the swap. */
 const RECENT_REFRESH_MS = 15 * 60_000;
+/** How long the rebuild waits for loads running at its start. */
+const LOAD_WAIT_MS = 20 * 60_000;
 
 /** The statements of the state file rendered for one set of names: live, or the rebuild's. */
 export function stateStatements(file: DerivedFile, names: StateNames): string[] {
@@ -90,6 +94,7 @@ export async function rebuildAnalytics(
     };
     for (const statement of stateStatements(file, 'rebuild')) await run(statement);
     await recordRebuild(client, { ...rebuild, status: 'building' });
+    await waitForLoadsStartedBefore(client, rebuild.startedAt, { cluster: options.cluster, timeoutMs: LOAD_WAIT_MS });
   } else {
     // Resumed: the views may be missing if the last run stopped while creating them.
     for (const statement of stateStatements(file, 'rebuild')) await run(statement);
@@ -109,9 +114,11 @@ export async function rebuildAnalytics(
   }
   progress({ phase: 'sections', sectionsDone: count, sectionsTotal: total });
 
-  // Loads since the start (minus the margin: a load that began before it may have committed after).
-  const since = new Date(rebuild.startedAt.getTime() - (options.loadMarginMs ?? 3_600_000));
-  const processed = new Set(await rebuildLoadIds(client, rebuild.rebuildId));
+  // Loads since the start (touched keys carry whole seconds: a little before it).
+  const since = new Date(rebuild.startedAt.getTime() - 2_000);
+  // The rebuild's own touched keys (one set per section) are not loads: never caught up.
+  const own = new Set(await rebuildLoadIds(client, rebuild.rebuildId));
+  const processed = new Set(own);
   const catchUp = async (names: StateNames) => {
     for (let pass = 0; pass < 20; pass++) {
       const loads = (await loadsSince(client, since)).filter((id) => !processed.has(id));
@@ -141,9 +148,10 @@ export async function rebuildAnalytics(
   for (const statement of stateStatements(file, 'live').filter((s) => /^CREATE OR REPLACE VIEW/.test(s)))
     await run(statement);
   // Loads of the last moments: a refresh running during the swap may have written the new tables with the old
-  // views. Each is refreshed again with the new ones (a load's refresh ends within a Lambda's 15 minutes).
-  for (const id of await loadsSince(client, new Date(cutoverAt.getTime() - RECENT_REFRESH_MS)))
-    processed.delete(id);
+  // views. Those whose ledger had not finished by then are refreshed again with the new ones (a load's refresh
+  // ends within a Lambda's 15 minutes).
+  for (const id of await unfinishedAt(client, cutoverAt, new Date(cutoverAt.getTime() - RECENT_REFRESH_MS)))
+    if (!own.has(id)) processed.delete(id);
   await catchUp('live');
   await dropRebuildObjects(client, options.target);
   await recordRebuild(client, { ...rebuild, sections: total, status: 'done', finished: true });
@@ -257,6 +265,20 @@ async function sectionsOf(client: ClickHouseClient): Promise<string[]> {
     format: 'JSONEachRow',
   });
   return (await rs.json<{ section_id: string }>()).map((r) => r.section_id);
+}
+
+/** Loads with touched keys since `since` whose ledger rows had not all reached an end (loaded…) by `at`. */
+async function unfinishedAt(client: ClickHouseClient, at: Date, since: Date): Promise<string[]> {
+  const loads = await loadsSince(client, since);
+  if (loads.length === 0) return [];
+  const rs = await client.query({
+    query: `SELECT toString(load_id) AS id FROM ingested_files FINAL
+            WHERE load_id IN {ids:Array(UUID)} AND status != 'loading' AND finished_at < {at:DateTime64(3)}`,
+    query_params: { ids: loads, at: at.toISOString().replace('T', ' ').replace('Z', '') },
+    format: 'JSONEachRow',
+  });
+  const finished = new Set((await rs.json<{ id: string }>()).map((r) => r.id));
+  return loads.filter((id) => !finished.has(id));
 }
 
 /** Loads whose touched keys were written since `since` (their refresh is what a catch-up repeats). */

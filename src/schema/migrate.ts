@@ -134,6 +134,7 @@ export async function migrate(
     if (file.rebuildsAnalytics) {
       const rebuild = await rebuildAnalytics(client, file, {
         target,
+        cluster: ctx.cluster,
         shouldStop: options.shouldStop,
         onProgress: (progress) => options.onEvent?.({ kind: 'rebuild', progress }),
       });
