@@ -7,10 +7,11 @@
  *   4. let every other ordinary section grow 4×, and time the measured section's views again.
  * Usage: node --import tsx bench/scale/child.ts '<ScaleSpec as JSON>'  (prints `RESULT {json}`)
  */
+
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/env.js';
-import { randomUUID } from 'node:crypto';
 import { generateLines } from '../../src/generate/bundles.js';
 import { voidingStatement } from '../../src/generate/statement.js';
 import { startLocalS3 } from '../../src/local-s3/local-s3.js';
@@ -47,7 +48,14 @@ export interface ScaleResult {
   allSections: { maintained: QueryTiming[]; reference: QueryTiming[]; afterGrowth: QueryTiming[] };
   eventLoad: { intoBigMs: number[]; intoEmptyMs: number[]; bigSectionStatements: number };
   /** Voiding statements delivered in one section's folder, naming statements of every section (xAPI: by id). */
-  crossVoids: { voids: number; sections: number; loadMs: number; active: number; referenceActive: number; statements: number };
+  crossVoids: {
+    voids: number;
+    sections: number;
+    loadMs: number;
+    active: number;
+    referenceActive: number;
+    statements: number;
+  };
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ScaleSpec;
@@ -130,7 +138,9 @@ result.crossVoids = {
   referenceActive: Number(active?.reference),
   statements: Number(active?.statements),
 };
-log(`cross-section voids: ${targets.length} in ${voidsMs.toFixed(0)} ms; active ${active?.maintained} (reference ${active?.reference})`);
+log(
+  `cross-section voids: ${targets.length} in ${voidsMs.toFixed(0)} ms; active ${active?.maintained} (reference ${active?.reference})`,
+);
 
 const q = spec.size.queryReps;
 const rq = spec.size.referenceQueryReps;

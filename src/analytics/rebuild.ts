@@ -94,7 +94,10 @@ export async function rebuildAnalytics(
     };
     for (const statement of stateStatements(file, 'rebuild')) await run(statement);
     await recordRebuild(client, { ...rebuild, status: 'building' });
-    await waitForLoadsStartedBefore(client, rebuild.startedAt, { cluster: options.cluster, timeoutMs: LOAD_WAIT_MS });
+    await waitForLoadsStartedBefore(client, rebuild.startedAt, {
+      cluster: options.cluster,
+      timeoutMs: LOAD_WAIT_MS,
+    });
   } else {
     // Resumed: the views may be missing if the last run stopped while creating them.
     for (const statement of stateStatements(file, 'rebuild')) await run(statement);

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { readMigrationFiles, splitStatements } from '../../src/schema/migration-files.js';
+import { stateStatements } from '../../src/analytics/rebuild.js';
+import { readMigrationSet, splitStatements } from '../../src/schema/migration-files.js';
 import { type RenderedStatement, renderStatement, type SchemaTarget } from '../../src/schema/render.js';
 
 const sqlOf = (r: RenderedStatement[]) => r.map((x) => x.sql);
-const everyStatement = (target: SchemaTarget) =>
-  readMigrationFiles().flatMap((m) => splitStatements(m.sql).flatMap((s) => renderStatement(s, target)));
+/** Every statement migrate can run: the versioned migrations' and the derived files' (the state file as live). */
+const everyStatement = (target: SchemaTarget) => {
+  const set = readMigrationSet();
+  const derived = set.derived.flatMap((d) =>
+    d.rebuildsAnalytics ? stateStatements(d, 'live') : d.statements,
+  );
+  return [...set.versioned.flatMap((m) => splitStatements(m.sql)), ...derived].flatMap((s) =>
+    renderStatement(s, target),
+  );
+};
 
 describe('renderStatement', () => {
   const ddl =
@@ -99,8 +108,12 @@ describe('the shipped migrations', () => {
       'learner_state',
       'section_state',
       'daily_state',
+      'voided_in_section',
+      'load_statements',
+      'statements__relayout',
     ];
     for (const table of bySection) expect(distributed.get(table), table).toBe('sipHash64(section_id)');
+    expect(distributed.get('statement_index')).toBe('sipHash64(statement_id)');
     expect(distributed.get('ingested_files')).toBe('sipHash64(key)');
     expect(distributed.get('ingest_file_counts')).toBe('sipHash64(source_key)');
     // Every MergeTree table is either shard-local or was never meant to be sharded (none are left).
@@ -110,13 +123,14 @@ describe('the shipped migrations', () => {
     }
     // Entry and parse tables stay on every node (s3Cluster loads land anywhere); views read the public names.
     const names = out.map(
-      (r) => /^CREATE (?:TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS (\w+)/.exec(r.sql)?.[1],
+      (r) =>
+        /^CREATE (?:TABLE|VIEW|MATERIALIZED VIEW|OR REPLACE VIEW)(?: IF NOT EXISTS)? (\w+)/.exec(r.sql)?.[1],
     );
     expect(names).toEqual(
       expect.arrayContaining(['ingest_lines_lenient', 'ingest_parsed', 'video_retention']),
     );
     expect(names).not.toContain('ingest_parsed_local');
-    const views = out.filter((r) => /^CREATE VIEW/.test(r.sql));
+    const views = out.filter((r) => /^CREATE (OR REPLACE )?VIEW/.test(r.sql));
     for (const v of views) expect(v.sql).toMatch(/SETTINGS distributed_product_mode = 'global'$/);
   });
 });
