@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../src/config/env.js';
 import { createRuntime } from '../src/runtime.js';
-import { migrate } from '../src/schema/migrate.js';
+import { migrate } from '../src/upgrade/migrate.js';
 import { runFullSchema } from './scenarios/full-schema.js';
 import { runNaive } from './scenarios/naive.js';
 import { runPerColumn } from './scenarios/per-column.js';

@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../src/config/env.js';
 import { createRuntime } from '../src/runtime.js';
-import { migrate } from '../src/schema/migrate.js';
+import { migrate } from '../src/upgrade/migrate.js';
 
 const dataDir = process.argv[2] ?? '';
 const rt = await createRuntime(

@@ -18,7 +18,7 @@ import { startLocalS3 } from '../src/local-s3/local-s3.js';
 import { runBulk } from '../src/modes/bulk.js';
 import { bulkPayloadSchema } from '../src/requests/bulk-request.js';
 import { createRuntime } from '../src/runtime.js';
-import { migrate } from '../src/schema/migrate.js';
+import { migrate } from '../src/upgrade/migrate.js';
 import { generateData, uploadBundles } from './data.js';
 import { tempDir } from './spawn.js';
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/env.js';
 import { createRuntime } from '../src/runtime.js';
-import { migrate } from '../src/schema/migrate.js';
+import { migrate } from '../src/upgrade/migrate.js';
 import { conformanceReport } from '../test/helpers/conformance/figures.js';
 import { type Case, figuresOf, judge } from '../test/helpers/conformance/judge.js';
 

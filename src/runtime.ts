@@ -1,18 +1,10 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { AppConfig } from './config/env.js';
-import { createEngine, type Engine, type EngineOptions } from './engine/create-engine.js';
+import { createEngine, type EngineOptions } from './engine/create-engine.js';
 import { createS3Client } from './plan/s3-client.js';
-import { type MigrateEvent, type MigrateResult, migrate } from './schema/migrate.js';
+import type { Runtime } from './runtime-types.js';
+import { type MigrateEvent, type MigrateResult, migrate } from './upgrade/migrate.js';
 
-/** What every mode needs: configuration, the ClickHouse engine and an S3 client for planning. */
-export interface Runtime {
-  config: AppConfig;
-  engine: Engine;
-  s3: S3Client;
-  /** Set when opening the embedded engine applied migrations (a new or older data directory). */
-  migrated?: MigrateResult;
-  close(): Promise<void>;
-}
+export type { Runtime } from './runtime-types.js';
 
 export interface RuntimeOptions extends EngineOptions {
   /**

@@ -1,4 +1,4 @@
-import type { MigrateEvent } from '../schema/migrate.js';
+import type { MigrateEvent } from '../upgrade/migrate.js';
 
 /** Progress on stderr: what runs, and a rebuild's sections as they finish. */
 export function sayEvent(e: MigrateEvent): void {

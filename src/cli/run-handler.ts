@@ -2,7 +2,7 @@ import { loadConfig } from '../config/env.js';
 import { createHandler, type HandlerDeps, type HandlerResult } from '../lambda/create-handler.js';
 import { localContext } from '../lambda/local-context.js';
 import { localTelemetry } from '../lambda/local-telemetry.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import { closeWithin, openRuntime, reportError } from './run-command.js';
 
 /**

@@ -11,7 +11,7 @@ import type { EventModeResult } from '../modes/event.js';
 import { parseKey } from '../plan/key-layout.js';
 import { writeReport } from '../report/write-report.js';
 import { createRuntime } from '../runtime.js';
-import { migrate } from '../schema/migrate.js';
+import { migrate } from '../upgrade/migrate.js';
 import { type DemoSummary, loadDemoSummary } from './demo-summary.js';
 import { asAwsNotification } from './s3-notification.js';
 

@@ -4,7 +4,7 @@ import type { BulkModeResult, BulkOptions } from '../modes/bulk.js';
 import type { EventModeResult } from '../modes/event.js';
 import type { HealthModeResult } from '../modes/health.js';
 import type { ModeCounts } from '../modes/result.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import type { Invoker } from './self-invoke.js';
 import type { HandlerTelemetry } from './telemetry.js';
 

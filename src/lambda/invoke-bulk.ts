@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { type BulkModeResult, continuationPayload, runBulk } from '../modes/bulk.js';
 import { failureCause } from '../modes/result.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import type { DetectedPayload } from './detect-mode.js';
 import type { HandlerDeps } from './handler-types.js';
 import type { Invoker } from './self-invoke.js';

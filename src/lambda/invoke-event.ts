@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { type EventModeResult, runEvent } from '../modes/event.js';
 import { failureCause } from '../modes/result.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import type { DetectedPayload } from './detect-mode.js';
 import type { HandlerDeps } from './handler-types.js';
 import type { HandlerLogger } from './telemetry.js';

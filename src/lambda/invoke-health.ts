@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/env.js';
 import { type HealthModeResult, healthWithoutEngine, runHealth } from '../modes/health.js';
 import { createS3Client } from '../plan/s3-client.js';
 import type { HealthPayload } from '../requests/health-request.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import type { HandlerDeps } from './handler-types.js';
 
 /**

@@ -2,7 +2,7 @@ import { EngineError } from '../errors.js';
 import type { FileCounts } from '../ledger/ledger.js';
 import { FILE_TIME_PATTERN, KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import { engineThreads, insertSettings } from './insert-settings.js';
 import { buildInsertSql, FILE_COUNTS_SQL } from './insert-sql.js';
 import type { S3Access } from './s3-access.js';

@@ -5,7 +5,7 @@ import { type IngestResult, ingest, totalsOf } from '../load/ingest.js';
 import { type BulkPlan, planBulk, type SectionDay } from '../plan/bulk-plan.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { BulkPayload, Continuation } from '../requests/bulk-request.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import { type RejectionCounts, rejectionsByReason } from './rejections.js';
 import { countsOf, type ModeResultBase, withFailureCause, zeroCounts } from './result.js';
 

@@ -5,7 +5,7 @@ import { isBundleKey, parseKey } from '../plan/key-layout.js';
 import { headObject } from '../plan/s3-objects.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { EventTarget } from '../requests/event-request.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import { type RejectionCounts, rejectionsByReason } from './rejections.js';
 import { countsOf, type ModeResultBase, singleSection, withFailureCause, zeroCounts } from './result.js';
 

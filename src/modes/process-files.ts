@@ -2,7 +2,7 @@ import { isLoaded, loadedVersions } from '../ledger/ledger.js';
 import { type IngestProgress, type IngestResult, ingest } from '../load/ingest.js';
 import type { SourceObject } from '../plan/source-object.js';
 import { resolveTargets } from '../plan/targets.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import { assertSchemaCurrent } from '../schema/schema-state.js';
 import { type RejectionCounts, rejectionsByReason } from './rejections.js';
 

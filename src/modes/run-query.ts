@@ -1,4 +1,4 @@
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const RETURNS_ROWS = /^\(*\s*(SELECT|WITH|SHOW|DESC|DESCRIBE|EXPLAIN|EXISTS|CHECK)\b/i;

@@ -1,4 +1,4 @@
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime-types.js';
 import { expireData } from './expire.js';
 
 /**

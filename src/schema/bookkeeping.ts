@@ -26,6 +26,20 @@ export async function ensureBookkeeping(client: ClickHouseClient, target: Schema
     for (const r of renderStatement(sql, target)) await client.command({ query: r.sql });
 }
 
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+export async function appliedMigrations(client: ClickHouseClient): Promise<AppliedMigration[]> {
+  const rs = await client.query({
+    query: 'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<AppliedMigration>()).map((m) => ({ ...m, version: Number(m.version) }));
+}
+
 export interface AppliedDerived {
   file: string;
   checksum: string;

@@ -1,7 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { XapiEtlError } from '../errors.js';
-import { type AppliedDerived, appliedDerived, pausedBy } from './bookkeeping.js';
-import { type AppliedMigration, appliedMigrations } from './migrate.js';
+import {
+  type AppliedDerived,
+  type AppliedMigration,
+  appliedDerived,
+  appliedMigrations,
+  pausedBy,
+} from './bookkeeping.js';
 import { label, type MigrationFile, type MigrationSet, readMigrationSet } from './migration-files.js';
 
 /**

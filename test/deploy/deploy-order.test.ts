@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { migrate } from '../../src/schema/migrate.js';
 import { readMigrationSet } from '../../src/schema/migration-files.js';
+import { migrate } from '../../src/upgrade/migrate.js';
 import { type EngineHttpFront, startEngineHttpFront } from '../helpers/engine-http-front.js';
 import { FIXTURES } from '../helpers/harness.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/env.js';
 import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { migrate } from '../../src/schema/migrate.js';
+import { migrate } from '../../src/upgrade/migrate.js';
 
 /** One embedded data directory per test process (chDB allows one per process). */
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-test-ch-'));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../../src/errors.js';
-import { migrate } from '../../src/schema/migrate.js';
 import { readMigrationFiles, readMigrationSet } from '../../src/schema/migration-files.js';
+import { migrate } from '../../src/upgrade/migrate.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 describe('schema migrations', () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedDrift } from '../../src/schema/derived-lock.js';
-import { migrate } from '../../src/schema/migrate.js';
 import { readMigrationSet } from '../../src/schema/migration-files.js';
 import { readSchemaState } from '../../src/schema/schema-state.js';
+import { migrate } from '../../src/upgrade/migrate.js';
 import { loadKeys, putDataset, snapshot } from '../helpers/analytics-views.js';
-import { type Harness, startHarness } from '../helpers/harness.js';
+import { FIXTURES, type Harness, startHarness } from '../helpers/harness.js';
 import { ANALYTICS_CHANGE, nextVersion, RULE_CHANGE } from '../helpers/next-version.js';
 
 /**
@@ -19,6 +19,12 @@ describe('schema changes that ship', () => {
     h = await startHarness();
   });
   afterAll(async () => h?.close());
+
+  it("v0.1.0's migrations are still byte for byte what v0.1.0 applied (applied migrations are never edited)", () => {
+    const released = readMigrationSet(`${FIXTURES}/v0.1.0/migrations`).versioned;
+    const now = readMigrationSet().versioned;
+    for (const m of released) expect(now[m.version - 1]?.checksum, m.name).toBe(m.checksum);
+  });
 
   it('this version names every derived file it ships (a change without a migration fails here)', () => {
     expect(derivedDrift(readMigrationSet())).toEqual([]);

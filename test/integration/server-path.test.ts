@@ -9,7 +9,7 @@ import { ingest } from '../../src/load/ingest.js';
 import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { headObject } from '../../src/plan/s3-objects.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { migrate } from '../../src/schema/migrate.js';
+import { migrate } from '../../src/upgrade/migrate.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput } from '../helpers/capture-output.js';
 import { runCli } from '../helpers/cli.js';

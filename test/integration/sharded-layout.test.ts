@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/runtime.js';
-import { migrate } from '../../src/schema/migrate.js';
 import type { SchemaTarget } from '../../src/schema/render.js';
+import { migrate } from '../../src/upgrade/migrate.js';
 import {
   type Dataset,
   loadKeys,

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMigrationSet } from '../../src/schema/migration-files.js';
-import { guardedStatements, PARSE_VIEWS_FILE } from '../../src/schema/pause.js';
 import { distributedTableSql, onClusterClause, renderStatement } from '../../src/schema/render.js';
+import { guardedStatements, PARSE_VIEWS_FILE } from '../../src/upgrade/pause.js';
 
 /** The schema as files (migrations/README.md): steps and directives, the pause guard, the cluster rendering. */
 function folder(files: Record<string, string>): string {

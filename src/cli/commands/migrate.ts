@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { engineThreads } from '../../load/insert-settings.js';
-import { migrate } from '../../schema/migrate.js';
+import { migrate } from '../../upgrade/migrate.js';
 import { sayEvent } from '../format-migrate.js';
 import { printJson, withRuntime } from '../run-command.js';
 

@@ -1,10 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { waitForLoadsStartedBefore } from '../engine/running-queries.js';
 import { errorMessage, MigrationError } from '../errors.js';
-import { recordStep } from './bookkeeping.js';
-import { applyDerivedStatements } from './derived.js';
-import type { DerivedFile, MigrationSet } from './migration-files.js';
-import type { SchemaTarget } from './render.js';
+import { recordStep } from '../schema/bookkeeping.js';
+import { applyDerivedStatements } from '../schema/derived.js';
+import type { DerivedFile, MigrationSet } from '../schema/migration-files.js';
+import type { SchemaTarget } from '../schema/render.js';
 
 /**
  * Loads paused while a migration moves the raw tables (`-- @pause-loads`). The parse views are the first stage

@@ -2,11 +2,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { MigrationError } from '../errors.js';
 import { insertSettings } from '../load/insert-settings.js';
 import { FILE_TIME_PATTERN, KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
+import { recordDerived, recordStep, stepsDone } from '../schema/bookkeeping.js';
+import { applyDerivedStatements } from '../schema/derived.js';
+import type { MigrationSet } from '../schema/migration-files.js';
+import { distributedTableSql, localName, renderStatement, type SchemaTarget } from '../schema/render.js';
 import { resolveAllVoids } from '../voiding/resolve-voids.js';
-import { recordDerived, recordStep, stepsDone } from './bookkeeping.js';
-import { applyDerivedStatements } from './derived.js';
-import type { MigrationSet } from './migration-files.js';
-import { distributedTableSql, localName, renderStatement, type SchemaTarget } from './render.js';
 
 /**
  * Steps of a versioned migration written in TypeScript (`-- @procedure NAME`): what SQL alone cannot do in a way

@@ -1,21 +1,23 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type RebuildProgress, rebuildAnalytics } from '../analytics/rebuild.js';
 import { errorMessage, MigrationError } from '../errors.js';
-import { catchUpLoads } from '../voiding/catch-up.js';
 import {
+  type AppliedMigration,
   appliedDerived,
+  appliedMigrations,
   ensureBookkeeping,
   pausedBy,
   recordDerived,
   recordStep,
   startRun,
-} from './bookkeeping.js';
-import { applyDerivedStatements } from './derived.js';
-import { derivedDrift } from './derived-lock.js';
-import { label, type MigrationFile, type MigrationSet, readMigrationSet } from './migration-files.js';
+} from '../schema/bookkeeping.js';
+import { applyDerivedStatements } from '../schema/derived.js';
+import { derivedDrift } from '../schema/derived-lock.js';
+import { label, type MigrationFile, type MigrationSet, readMigrationSet } from '../schema/migration-files.js';
+import { renderStatement, type SchemaTarget } from '../schema/render.js';
+import { catchUpLoads } from '../voiding/catch-up.js';
 import { PARSE_VIEWS_FILE, pauseLoads, resumeLoads } from './pause.js';
 import { PROCEDURES } from './procedures.js';
-import { renderStatement, type SchemaTarget } from './render.js';
 
 /**
  * `xapi-etl migrate` (migrations/README.md): brings a database to this version's schema, in place, from any
@@ -37,12 +39,6 @@ export interface MigrateResult {
   derived: string[];
   rebuild?: { status: 'done' | 'stopped'; sections: number; resumed: boolean };
   caughtUpLoads: number;
-}
-
-export interface AppliedMigration {
-  version: number;
-  name: string;
-  checksum: string;
 }
 
 export type MigrateEvent =
@@ -226,14 +222,6 @@ function assertNotAhead(applied: AppliedMigration[], files: MigrationFile[]): vo
     `This database was migrated by a newer xapi-etl (it has ${ahead.map((m) => label(m)).join(', ')}; this version ` +
       `knows up to ${latest}). Run \`migrate\` with that version; this one can still load into it.`,
   );
-}
-
-export async function appliedMigrations(client: ClickHouseClient): Promise<AppliedMigration[]> {
-  const rs = await client.query({
-    query: 'SELECT version, name, checksum FROM schema_migrations FINAL ORDER BY version',
-    format: 'JSONEachRow',
-  });
-  return (await rs.json<AppliedMigration>()).map((m) => ({ ...m, version: Number(m.version) }));
 }
 
 /**
