@@ -3,6 +3,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import { EngineError, errorMessage, registerSecret } from '../errors.js';
 import type { SchemaTarget } from '../schema/render.js';
+import { withParamsInBody } from './params-in-body.js';
 import { resolvePassword } from './password.js';
 
 export interface Engine {
@@ -56,26 +57,29 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
   } else {
     const password = await resolvePassword(ec);
     registerSecret(password);
-    client = createClient({
-      url: ec.url,
-      username: ec.username,
-      password: password ?? '',
-      database,
-      request_timeout: ec.requestTimeoutMs,
-      application: 'xapi-etl',
-      // Failures come back to us as errors, said once and without the query text: the client's own log
-      // would print each failed query (kilobytes of SQL) on stderr first.
-      log: { level: ClickHouseLogLevel.OFF },
-      // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
-      // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
-      clickhouse_settings: {
-        send_progress_in_http_headers: 1,
-        http_headers_progress_interval_ms: '60000',
-        // Sharded: a row written through a Distributed table is on its shard when the INSERT returns, so the
-        // ledger, the analytics refresh and the next read see it (the default queues it in the background).
-        ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
-      },
-    });
+    // Every parameter in the request body, never the URL (src/engine/params-in-body.ts).
+    client = withParamsInBody(
+      createClient({
+        url: ec.url,
+        username: ec.username,
+        password: password ?? '',
+        database,
+        request_timeout: ec.requestTimeoutMs,
+        application: 'xapi-etl',
+        // Failures come back to us as errors, said once and without the query text: the client's own log
+        // would print each failed query (kilobytes of SQL) on stderr first.
+        log: { level: ClickHouseLogLevel.OFF },
+        // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
+        // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
+        clickhouse_settings: {
+          send_progress_in_http_headers: 1,
+          http_headers_progress_interval_ms: '60000',
+          // Sharded: a row written through a Distributed table is on its shard when the INSERT returns, so the
+          // ledger, the analytics refresh and the next read see it (the default queues it in the background).
+          ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
+        },
+      }),
+    );
     await assertReachable(client, ec.url, ec.username);
     const sameClient = client;
     monitor = async () => sameClient;

@@ -19,7 +19,7 @@ export interface EngineHttpFront {
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export async function startEngineHttpFront(
-  options: { user?: string; password?: string; dataDir?: string } = {},
+  options: { user?: string; password?: string; dataDir?: string; capture?: string } = {},
 ): Promise<EngineHttpFront> {
   const user = options.user ?? 'default';
   const password = options.password ?? 'front-pw-3a61c0de';
@@ -35,7 +35,12 @@ export async function startEngineHttpFront(
       user,
       password,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Every request's method, URI and headers, a JSON line each (engine-http-front-server.ts).
+      env: { ...process.env, ...(options.capture ? { FRONT_CAPTURE: options.capture } : {}) },
+    },
   );
   let stderr = '';
   child.stderr?.on('data', (c) => {
