@@ -29,6 +29,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a cluster name as defined in remote_servers')
     .optional(),
   CLICKHOUSE_SHARDED: boolish.optional(),
+  CLICKHOUSE_CLOUD: boolish.optional(),
+  CLICKHOUSE_CONSISTENCY: z.enum(['auto', 'pinned']).default('auto'),
   CLICKHOUSE_REQUEST_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -89,6 +91,13 @@ export interface AppConfig {
   cluster?: string;
   /** The cluster has several shards: section-keyed tables sit behind Distributed tables. */
   sharded: boolean;
+  /**
+   * ClickHouse Cloud: DDL is replicated by the service (no ON CLUSTER, engines as written become SharedMergeTree)
+   * and every read that follows a write asks for sequential consistency (replicas behind a load balancer).
+   */
+  cloud: boolean;
+  /** `pinned`: CLICKHOUSE_HOST is one replica, which sees its own writes (src/engine/consistency.ts). */
+  consistency: 'auto' | 'pinned';
   s3: S3Config;
   environment: 'dev' | 'staging' | 'prod';
   validation: 'lenient' | 'strict';
@@ -122,6 +131,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  CLICKHOUSE_HOST: required in AWS Lambda (the embedded engine is for local use)',
     );
   }
+  if (e.CLICKHOUSE_CLOUD && e.CLICKHOUSE_SHARDED) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CLICKHOUSE_SHARDED: ClickHouse Cloud is one shard with many replicas; leave it unset',
+    );
+  }
   if (e.CLICKHOUSE_SHARDED && !e.CLICKHOUSE_CLUSTER) {
     throw new ConfigError(
       'Invalid configuration:\n  CLICKHOUSE_SHARDED: needs CLICKHOUSE_CLUSTER (the cluster whose shards hold the data)',
@@ -147,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.CLICKHOUSE_DATABASE,
     cluster: e.CLICKHOUSE_CLUSTER,
     sharded: e.CLICKHOUSE_SHARDED ?? false,
+    cloud: e.CLICKHOUSE_CLOUD ?? false,
+    consistency: e.CLICKHOUSE_CONSISTENCY,
     s3: {
       bucket: e.S3_XAPI_BUCKET_NAME,
       endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,

@@ -3,6 +3,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import { EngineError, errorMessage, registerSecret } from '../errors.js';
 import type { SchemaTarget } from '../schema/render.js';
+import { readYourWrites } from './consistency.js';
 import { withParamsInBody } from './params-in-body.js';
 import { resolvePassword } from './password.js';
 
@@ -77,6 +78,10 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
           // Sharded: a row written through a Distributed table is on its shard when the INSERT returns, so the
           // ledger, the analytics refresh and the next read see it (the default queues it in the background).
           ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
+          // Claims, the ledger and the analytics read what this load (or another) has just written: never
+          // through an async-insert buffer, and on replicas never from one that has not caught up.
+          async_insert: 0,
+          ...readYourWrites(config),
         },
       }),
     );
@@ -89,7 +94,13 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
     kind: ec.kind,
     database,
     cluster: config.cluster,
-    schema: { cluster: config.cluster, sharded: config.sharded },
+    schema: {
+      cluster: config.cluster,
+      sharded: config.sharded,
+      cloud: config.cloud,
+      // Named literally in Distributed tables: on a remote host currentDatabase() may be another one.
+      ...(ec.kind === 'server' ? { database } : {}),
+    },
     monitor,
     close: async () => {
       await closeMonitor().catch(() => undefined);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshAnalytics } from '../analytics/refresh.js';
 import { waitForLoadsStartedBefore } from '../engine/running-queries.js';
-import { localName, onClusterClause, type SchemaTarget } from '../schema/render.js';
+import { localName, onClusterClause, type SchemaTarget, SHARDED_LOOKUP_SETTINGS } from '../schema/render.js';
 import { erasureKeys, type Identifier } from './identifiers.js';
 
 /**
@@ -59,6 +59,8 @@ export async function eraseActors(
   options: EraseOptions = {},
 ): Promise<ErasureResult> {
   const { keys, hashes } = await erasureKeys(client, identifiers);
+  // Sharded: the erased statements (one shard) are looked up in tables sharded by section: shipped once.
+  const lookups = options.schema?.sharded ? SHARDED_LOOKUP_SETTINGS : {};
   const params = { keys };
   const count = async (sql: string, extra: Record<string, unknown> = {}) => {
     const rs = await client.query({
@@ -134,6 +136,7 @@ export async function eraseActors(
             SELECT {erasure:UUID}, section_id, statement_date, statement_id, voided_statement_id IS NOT NULL
             FROM statements WHERE ${PERSON}`,
     query_params: { ...params, erasure: erasureId },
+    clickhouse_settings: lookups,
   });
   const counts = await removed(erasureId);
 
@@ -152,6 +155,7 @@ export async function eraseActors(
                 SELECT section_id, statement_date, statement_id FROM erased_statements WHERE erasure_id = {erasure:UUID})
                OR (section_id, statement_date, statement_id) IN (${voidedByThem})`,
     query_params: p,
+    clickhouse_settings: lookups,
   });
   await client.command({
     query: `INSERT INTO load_touched_viewers (load_id, section_id, video_id, actor_key)
@@ -160,13 +164,14 @@ export async function eraseActors(
             WHERE actor_key IN {keys:Array(String)} OR (section_id, statement_id) IN (${erased})
                OR (section_id, statement_id) IN (SELECT section_id, statement_id FROM (${voidedByThem}))`,
     query_params: p,
+    clickhouse_settings: lookups,
   });
 
   const del = async (table: string, where: string) => {
     await client.command({
       query: `DELETE FROM ${localName(table, options.schema)}${onClusterClause(options.schema)} WHERE ${where}`,
       query_params: p,
-      clickhouse_settings: { lightweight_deletes_sync: '2' },
+      clickhouse_settings: { lightweight_deletes_sync: '2', ...lookups },
     });
   };
   await del('video_events', `actor_key IN {keys:Array(String)} OR (section_id, statement_id) IN (${erased})`);

@@ -111,7 +111,12 @@ export async function readVersionStates(
       ORDER BY bucket, key, etag, generation`,
     query_params: arrays(objects),
     format: 'JSONEachRow',
-    clickhouse_settings: { join_use_nulls: 1, ...consistentReads(cluster) },
+    // Both sides sharded by key: each shard joins its own rows (distributed_product_mode 'deny' refuses it).
+    clickhouse_settings: {
+      join_use_nulls: 1,
+      distributed_product_mode: 'local',
+      ...consistentReads(cluster),
+    },
   });
   const rows = await rs.json<{
     bucket: string;
@@ -275,15 +280,22 @@ export async function claimVersions(
       format: 'JSONEachRow',
       values: [claimRow(c, c.claimId, owner, queryId, now)],
       clickhouse_settings: {
+        // The token must reach the table's deduplication: never through the async insert buffer, which
+        // skips it unless async_insert_deduplicate is on (a profile with async_insert = 1, common on Cloud).
+        async_insert: 0,
         insert_deduplicate: 1,
         insert_deduplication_token: deduplicationToken(c.object, c.generation),
         date_time_input_format: 'best_effort',
       },
     }),
   );
+  // By the key prefix (bucket, key, ETag): file_claims grows forever, claim_id is in no index.
   const rs = await client.query({
-    query: 'SELECT toString(claim_id) AS landed FROM file_claims WHERE claim_id IN {ids:Array(UUID)}',
-    query_params: { ids: mine.map((c) => c.claimId) },
+    query: `SELECT toString(claim_id) AS landed FROM file_claims
+            WHERE (bucket, key, etag) IN
+                  (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)})))
+              AND claim_id IN {ids:Array(UUID)}`,
+    query_params: { ...arrays(mine.map((c) => c.object)), ids: mine.map((c) => c.claimId) },
     format: 'JSONEachRow',
     clickhouse_settings: consistentReads(owner.cluster),
   });

@@ -22,8 +22,14 @@ import { typePlaceholders } from './parse-views/types.js';
  * `<name>` a Distributed table over it that sends each row to the shard EXPR picks. Every name queries and
  * materialized views use is unchanged, so rows reach their shard by section (EXPR) and reads fan out.
  * Statements and the analytics of a section live on one shard: dedup, voiding and refreshes stay local.
- * Views run their IN/JOIN subqueries over Distributed tables as GLOBAL (the sets they build are small: the
- * keys a load touched, the voided ids).
+ * Every view joins tables sharded by the same key (the section), so its subqueries run shard-local
+ * (`distributed_product_mode = 'local'`): nothing is shipped between shards. Distributed tables name their
+ * database literally (`AS db.x_local`, `Distributed(…, 'db', …)`): on a remote host an unqualified name, or
+ * currentDatabase(), may resolve to another database. DDL on a cluster runs ON CLUSTER whenever the schema is
+ * sharded, replicated or not, so that every shard gets its `_local` tables.
+ *
+ * ClickHouse Cloud (`cloud`): one shard, many replicas; the service replicates DDL itself and makes every
+ * MergeTree a SharedMergeTree: no ON CLUSTER, no Replicated engines.
  */
 export interface SchemaTarget {
   /** Cluster name (CLICKHOUSE_CLUSTER). */
@@ -35,8 +41,12 @@ export interface SchemaTarget {
    * (how a one-node test runs two shards in two databases). Defaults to the current database.
    */
   database?: string;
-  /** ON CLUSTER and Replicated engines; default: whenever a cluster is named. */
+  /** Replicated engines; default: whenever a cluster is named (not on Cloud). */
   replicated?: boolean;
+  /** ON CLUSTER DDL; default: whenever a cluster is named (not on Cloud). Off only for tests without Keeper. */
+  onCluster?: boolean;
+  /** ClickHouse Cloud: DDL and engines as written. */
+  cloud?: boolean;
 }
 
 /** One statement to run. `shardLocal` marks the tables every shard holds (the `_local` ones). */
@@ -47,22 +57,30 @@ export interface RenderedStatement {
 
 const TYPE_PLACEHOLDERS: Record<string, string> = typePlaceholders();
 
-/** Settings a view's query needs on a sharded cluster. */
-export const SHARDED_QUERY_SETTINGS = { distributed_product_mode: 'global' } as const;
+/**
+ * Subqueries over Distributed tables. `local`: both sides are sharded by the same key (the section), each shard
+ * joins its own rows. `global`: the subquery's (small) result is built once and shipped to every shard; for
+ * lookups across keys (a load's voids by statement id, an erasure's statements).
+ */
+export const SHARDED_QUERY_SETTINGS = { distributed_product_mode: 'local' } as const;
+export const SHARDED_LOOKUP_SETTINGS = { distributed_product_mode: 'global' } as const;
 
 const SHARD_BY = /\s*\{\{shard_by ([^}]+)\}\}/;
 const LOCAL = /\{\{local ([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 const CREATE_TABLE = /^(CREATE TABLE IF NOT EXISTS )([A-Za-z_][A-Za-z0-9_]*)/;
 const CREATE_VIEW = /^CREATE (OR REPLACE )?(MATERIALIZED )?VIEW/;
 
+function clusterDdl(target: SchemaTarget): boolean {
+  return Boolean(target.cluster) && (target.onCluster ?? !target.cloud);
+}
+
 export function renderStatement(sql: string, target: SchemaTarget = {}): RenderedStatement[] {
-  const replicated = target.replicated ?? Boolean(target.cluster);
+  const replicated = target.replicated ?? (Boolean(target.cluster) && !target.cloud);
+  const onCluster =
+    clusterDdl(target) && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
   let out = sql.replace(/\{\{([a-z_]+)\}\}/g, (m, name: string) => TYPE_PLACEHOLDERS[name] ?? m);
   out = out.replace(LOCAL, (_m, name: string) => (target.sharded ? `${name}_local` : name));
-  out = out.replace(
-    /[ \t]*\{\{on_cluster\}\}/g,
-    replicated && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '',
-  );
+  out = out.replace(/[ \t]*\{\{on_cluster\}\}/g, onCluster);
   if (replicated) {
     out = out.replace(
       /ENGINE\s*=\s*(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing)?MergeTree\b(\s*\(([^)]*(?:\([^)]*\)[^)]*)*)\))?/g,
@@ -80,13 +98,14 @@ export function renderStatement(sql: string, target: SchemaTarget = {}): Rendere
     if (!name)
       throw new Error(`{{shard_by}} marks a statement that is not CREATE TABLE: ${out.slice(0, 80)}`);
     const local = `${name}_local`;
-    const onCluster = replicated ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
     const database = target.database === undefined ? 'currentDatabase()' : quoteString(target.database);
+    // AS the local table, named with its database where the database is known (a remote host's default may differ).
+    const as = target.database ? `${quoteIdentifier(target.database)}.${local}` : local;
     return [
       { sql: out.replace(CREATE_TABLE, `$1${local}`), shardLocal: true },
       {
         sql:
-          `CREATE TABLE IF NOT EXISTS ${name}${onCluster} AS ${local}\n` +
+          `CREATE TABLE IF NOT EXISTS ${name}${onCluster} AS ${as}\n` +
           `ENGINE = Distributed(${quoteString(target.cluster)}, ${database}, ${local}, ${(shardBy[1] as string).trim()})`,
         shardLocal: false,
       },
@@ -117,8 +136,7 @@ export function distributedTableSql(name: string, shardBy: string, target: Schem
 
 /** ` ON CLUSTER \`name\`` for statements run by hand (DELETE, ALTER … DROP PARTITION), or '' on one node. */
 export function onClusterClause(target: SchemaTarget = {}): string {
-  const replicated = target.replicated ?? Boolean(target.cluster);
-  return target.cluster && replicated ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
+  return clusterDdl(target) && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
 }
 
 /** The local table of a `{{shard_by}}` table on this target (see `{{local NAME}}`). */

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaTarget } from '../schema/render.js';
-import { SHARDED_QUERY_SETTINGS } from '../schema/render.js';
+import { SHARDED_LOOKUP_SETTINGS } from '../schema/render.js';
 
 /**
  * Voiding by statement id (xAPI 1.0.3 §2.3.2): a voiding statement voids its target whichever section folder or
@@ -20,7 +20,7 @@ export async function resolveVoids(
 ): Promise<void> {
   if (loadIds.length === 0) return;
   const settings = {
-    ...(options.schema?.sharded ? SHARDED_QUERY_SETTINGS : {}),
+    ...(options.schema?.sharded ? SHARDED_LOOKUP_SETTINGS : {}),
     ...(options.marker ? { log_comment: options.marker } : {}),
   };
   const params = { load_ids: loadIds, resolver: options.resolver ?? (loadIds[0] as string) };
@@ -90,6 +90,6 @@ INNER JOIN (SELECT DISTINCT voided_statement_id, voiding_statement_id FROM voide
 WHERE i.statement_id IN (SELECT voided_statement_id FROM voided_statements)
   AND NOT i.is_voiding`,
     query_params: { resolver: options.resolver },
-    clickhouse_settings: options.schema?.sharded ? SHARDED_QUERY_SETTINGS : {},
+    clickhouse_settings: options.schema?.sharded ? SHARDED_LOOKUP_SETTINGS : {},
   });
 }

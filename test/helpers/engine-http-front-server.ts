@@ -111,7 +111,8 @@ function uriFields(url: URL): [string, string][] {
   const fields = [...url.searchParams];
   if (fields.length > HTTP_LIMITS.maxFields) throw new HttpLimitError('Too many form fields');
   for (const [, value] of fields) {
-    if (encodeURIComponent(value).length > HTTP_LIMITS.maxFieldValueSize) throw new HttpLimitError('Field value too long');
+    if (encodeURIComponent(value).length > HTTP_LIMITS.maxFieldValueSize)
+      throw new HttpLimitError('Field value too long');
   }
   return fields;
 }
@@ -124,7 +125,8 @@ function multipartFields(text: string, boundary: string): [string, string][] {
     const at = part.indexOf('\r\n\r\n');
     const name = /name="([^"]*)"/.exec(part.slice(0, at))?.[1] ?? '';
     const value = part.slice(at + 4).replace(/\r\n$/, '');
-    if (Buffer.byteLength(value) > HTTP_LIMITS.maxFieldValueSize) throw new HttpLimitError('Field value too long');
+    if (Buffer.byteLength(value) > HTTP_LIMITS.maxFieldValueSize)
+      throw new HttpLimitError('Field value too long');
     fields.push([name, value]);
   }
   return fields;
@@ -149,7 +151,10 @@ function fail(res: http.ServerResponse, status: number, code: number, type: stri
 // Node's own header limit is set above ClickHouse's URI limit, so that ClickHouse's limits are the ones applied.
 const server = http.createServer({ maxHeaderSize: 2 * 1024 * 1024 }, async (req, res) => {
   if (capture) {
-    fs.appendFileSync(capture, `${JSON.stringify({ method: req.method, uri: req.url, headers: req.headers })}\n`);
+    fs.appendFileSync(
+      capture,
+      `${JSON.stringify({ method: req.method, uri: req.url, headers: req.headers })}\n`,
+    );
   }
   if ((req.url ?? '').length > HTTP_LIMITS.maxUriSize) {
     await body(req);

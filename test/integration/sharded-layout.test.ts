@@ -29,7 +29,7 @@ describe('sharded schema on a one-shard cluster', () => {
   let h: Harness;
   let data: Dataset;
   let session: Session;
-  const target: SchemaTarget = { cluster: CLUSTER, sharded: true, replicated: false };
+  const target: SchemaTarget = { cluster: CLUSTER, sharded: true, replicated: false, onCluster: false };
 
   beforeAll(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-sharded-'));

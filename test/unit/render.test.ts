@@ -52,13 +52,13 @@ describe('renderStatement', () => {
     ]);
   });
 
-  it('runs the views of a sharded schema with GLOBAL subqueries; materialized views write to the Distributed names', () => {
+  it('runs the views of a sharded schema with shard-local subqueries; materialized views write to the Distributed names', () => {
     const [view] = renderStatement('CREATE VIEW IF NOT EXISTS v {{on_cluster}} AS SELECT 1', {
       cluster: 'c',
       sharded: true,
     });
     expect(view?.sql).toBe(
-      "CREATE VIEW IF NOT EXISTS v ON CLUSTER `c` AS SELECT 1\nSETTINGS distributed_product_mode = 'global'",
+      "CREATE VIEW IF NOT EXISTS v ON CLUSTER `c` AS SELECT 1\nSETTINGS distributed_product_mode = 'local'",
     );
     const [mv] = renderStatement('CREATE MATERIALIZED VIEW IF NOT EXISTS m {{on_cluster}} TO t AS SELECT 1', {
       cluster: 'c',
@@ -131,6 +131,50 @@ describe('the shipped migrations', () => {
     );
     expect(names).not.toContain('ingest_parsed_local');
     const views = out.filter((r) => /^CREATE (OR REPLACE )?VIEW/.test(r.sql));
-    for (const v of views) expect(v.sql).toMatch(/SETTINGS distributed_product_mode = 'global'$/);
+    for (const v of views) expect(v.sql).toMatch(/SETTINGS distributed_product_mode = 'local'$/);
+  });
+
+  it('two shards: DDL on every node, the database named literally, views joining only tables sharded alike', () => {
+    const out = everyStatement({ cluster: 'two_shards', sharded: true, database: 'xapi_analytics' });
+    const shardOf = new Map<string, string>();
+    let matched = 0;
+    for (const r of out) {
+      const m =
+        /^CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER `two_shards` AS `xapi_analytics`\.(\w+)_local\nENGINE = Distributed\('two_shards', 'xapi_analytics', \2_local, (.+)\)$/.exec(
+          r.sql,
+        );
+      if (m) {
+        shardOf.set(m[1] as string, m[3] as string);
+        matched += 1;
+      }
+    }
+    expect(shardOf.size).toBeGreaterThan(20);
+    // Every Distributed table was written that way (no currentDatabase(), no unqualified AS).
+    const distributed = out.filter((r) => /ENGINE = Distributed/.test(r.sql));
+    expect(distributed.length).toBe(matched);
+    // Every DDL statement reaches every node.
+    for (const r of out)
+      if (/^(CREATE|ALTER|DROP|EXCHANGE)/.test(r.sql))
+        expect(r.sql, r.sql.slice(0, 70)).toMatch(/ON CLUSTER `two_shards`/);
+    // A view reads shard-local: every sharded table it names is sharded by section, like every other.
+    for (const v of out.filter((r) => /^CREATE (OR REPLACE )?VIEW/.test(r.sql))) {
+      expect(v.sql).toMatch(/SETTINGS distributed_product_mode = 'local'$/);
+      const named = [...shardOf.keys()].filter((t) =>
+        new RegExp(`\\b${t}\\b`).test(v.sql.replace(/^CREATE[^\n]*\n?/, '')),
+      );
+      for (const t of named)
+        expect(`${t}: ${shardOf.get(t)}`, v.sql.slice(0, 60)).toBe(`${t}: sipHash64(section_id)`);
+    }
+    // The claim query joins the claims with the ledger: both sharded by key, so shard-local too.
+    expect(shardOf.get('file_claims')).toBe(shardOf.get('ingested_files'));
+  });
+
+  it('ClickHouse Cloud: DDL as written (the service replicates it), engines become SharedMergeTree by themselves', () => {
+    const out = everyStatement({ cluster: 'default', cloud: true });
+    for (const r of out) {
+      expect(r.sql).not.toMatch(/ON CLUSTER/);
+      expect(r.sql).not.toMatch(/ENGINE = Replicated/);
+      expect(r.sql).not.toMatch(/ENGINE = Distributed/);
+    }
   });
 });

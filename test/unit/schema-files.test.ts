@@ -89,19 +89,22 @@ describe('rendering for a cluster', () => {
     );
   });
 
-  it('adds ON CLUSTER to hand-run statements on a replicated cluster only', () => {
+  it('adds ON CLUSTER to hand-run statements on a cluster, not on Cloud', () => {
     expect(onClusterClause({})).toBe('');
-    expect(onClusterClause({ cluster: 'c', replicated: false })).toBe('');
     expect(onClusterClause({ cluster: 'c' })).toBe(' ON CLUSTER `c`');
+    // Shards without replication still need their tables on every node.
+    expect(onClusterClause({ cluster: 'c', replicated: false })).toBe(' ON CLUSTER `c`');
+    expect(onClusterClause({ cluster: 'c', cloud: true })).toBe('');
+    expect(onClusterClause({ cluster: 'c', onCluster: false })).toBe('');
   });
 
-  it('runs a replaced view of a sharded schema with GLOBAL subqueries too', () => {
+  it('runs a replaced view of a sharded schema with shard-local subqueries too', () => {
     const [view] = renderStatement('CREATE OR REPLACE VIEW v {{on_cluster}} AS SELECT 1', {
       cluster: 'c',
       sharded: true,
     });
     expect(view?.sql).toBe(
-      "CREATE OR REPLACE VIEW v ON CLUSTER `c` AS SELECT 1\nSETTINGS distributed_product_mode = 'global'",
+      "CREATE OR REPLACE VIEW v ON CLUSTER `c` AS SELECT 1\nSETTINGS distributed_product_mode = 'local'",
     );
   });
 });
