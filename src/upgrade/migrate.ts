@@ -66,7 +66,8 @@ export async function migrate(
   const migrations = set.versioned;
   const target = options.target ?? {};
   const say = (message: string) => options.onEvent?.({ kind: 'say', message });
-  if (target.cluster && target.replicated !== false) await assertShardLayout(client, target);
+  // Cloud: one shard by construction (its `default` cluster lists the service's replicas).
+  if (target.cluster && target.replicated !== false && !target.cloud) await assertShardLayout(client, target);
   assertDerivedNamed(set);
   await ensureBookkeeping(client, target);
   const previousRun = await startRun(client);
