@@ -58,6 +58,19 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
   } else {
     const password = await resolvePassword(ec);
     registerSecret(password);
+    const clientSettings = {
+      // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
+      // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
+      send_progress_in_http_headers: 1,
+      http_headers_progress_interval_ms: '60000',
+      // Sharded: a row written through a Distributed table is on its shard when the INSERT returns, so the
+      // ledger, the analytics refresh and the next read see it (the default queues it in the background).
+      ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
+      // Claims, the ledger and the analytics read what this load (or another) has just written: never
+      // through an async-insert buffer, and on replicas never from one that has not caught up.
+      async_insert: 0,
+      ...readYourWrites(config),
+    } as const;
     // Every parameter in the request body, never the URL (src/engine/params-in-body.ts).
     client = withParamsInBody(
       createClient({
@@ -70,20 +83,9 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
         // Failures come back to us as errors, said once and without the query text: the client's own log
         // would print each failed query (kilobytes of SQL) on stderr first.
         log: { level: ClickHouseLogLevel.OFF },
-        // A load is one long INSERT with no output: progress headers (one a minute, so they never overflow
-        // Node's header limit) keep load balancers, ClickHouse Cloud's included, from closing the idle connection.
-        clickhouse_settings: {
-          send_progress_in_http_headers: 1,
-          http_headers_progress_interval_ms: '60000',
-          // Sharded: a row written through a Distributed table is on its shard when the INSERT returns, so the
-          // ledger, the analytics refresh and the next read see it (the default queues it in the background).
-          ...(config.sharded ? { distributed_foreground_insert: 1 } : {}),
-          // Claims, the ledger and the analytics read what this load (or another) has just written: never
-          // through an async-insert buffer, and on replicas never from one that has not caught up.
-          async_insert: 0,
-          ...readYourWrites(config),
-        },
+        clickhouse_settings: clientSettings,
       }),
+      clientSettings,
     );
     await assertReachable(client, ec.url, ec.username);
     const sameClient = client;

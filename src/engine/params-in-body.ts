@@ -9,8 +9,8 @@ import type { ClickHouseClient, CommandParams, CommandResult, QueryParams } from
  * large batch do not fit, and the s3() credentials must not be there. So:
  *
  * - every query and command with parameters goes as multipart/form-data: the SQL and each `param_*` a part of the
- *   body (clickhouse-js `use_multipart_params`; a command is sent as a query and its empty answer drained —
- *   ClickHouse accepts the trailing FORMAT clause the client adds to DDL and INSERT … SELECT);
+ *   body (clickhouse-js `use_multipart_params`, which only its query path has: a command goes through the
+ *   connection's query, with no FORMAT clause, and its empty answer is drained);
  * - an array parameter longer than a part may be is split into several (`{keys:Array(String)}` becomes
  *   `arrayConcat({keys__0:Array(String)}, {keys__1:Array(String)}, …)` in the SQL), each within the limit.
  * Settings, the database and the query id stay in the URL: nothing secret, and small.
@@ -26,9 +26,27 @@ function formattedBytes(value: unknown): number {
   return Buffer.byteLength(json) + (json.match(/'/g)?.length ?? 0);
 }
 
-export function withParamsInBody(client: ClickHouseClient): ClickHouseClient {
+type Settings = NonNullable<QueryParams['clickhouse_settings']>;
+
+/** The connection under the client: its query() sends the SQL as given, where the client's appends a FORMAT clause. */
+type MultipartConnection = {
+  query(params: Record<string, unknown>): Promise<{
+    stream: AsyncIterable<unknown>;
+    query_id: string;
+    response_headers: CommandResult['response_headers'];
+  }>;
+};
+
+/**
+ * @param settings the client's own `clickhouse_settings`: a command goes to the connection directly (below), and
+ *   the client would otherwise have added them.
+ */
+export function withParamsInBody(client: ClickHouseClient, settings: Settings = {}): ClickHouseClient {
   const query = client.query.bind(client);
   const command = client.command.bind(client);
+  const connection = (client as unknown as { connection?: MultipartConnection }).connection;
+  if (typeof connection?.query !== 'function')
+    throw new Error('@clickhouse/client: no connection.query (a version this code was not written for)');
   const split = <T extends { query: string; query_params?: Record<string, unknown> }>(p: T): T => {
     if (!p.query_params || Object.keys(p.query_params).length === 0) return p;
     const { sql, params } = splitLargeParams(p.query, p.query_params);
@@ -38,13 +56,25 @@ export function withParamsInBody(client: ClickHouseClient): ClickHouseClient {
     query: (p: QueryParams) => query({ ...split(p), use_multipart_params: true } as QueryParams),
     command: async (p: CommandParams): Promise<CommandResult> => {
       if (!p.query_params || Object.keys(p.query_params).length === 0) return command(p);
-      const rs = await query({
-        ...split(p),
-        format: 'JSONEachRow',
+      // Only the client's query() sends multipart, and it appends `FORMAT …`, which a lightweight DELETE refuses
+      // (a syntax error at the FORMAT): the connection's query() takes the SQL as it is.
+      const s = split(p);
+      const result = await connection.query({
+        query: s.query.trim().replace(/;+$/, ''),
+        query_params: s.query_params,
+        clickhouse_settings: { ...settings, ...p.clickhouse_settings },
+        query_id: p.query_id,
+        session_id: p.session_id,
+        abort_signal: p.abort_signal,
+        role: p.role,
+        auth: p.auth,
+        http_headers: p.http_headers,
         use_multipart_params: true,
-      } as QueryParams);
-      await rs.text();
-      return { query_id: rs.query_id, response_headers: rs.response_headers } as CommandResult;
+      });
+      for await (const _ of result.stream) {
+        // The answer of a command is empty; drained so the socket returns to the pool.
+      }
+      return { query_id: result.query_id, response_headers: result.response_headers } as CommandResult;
     },
   });
   return client;

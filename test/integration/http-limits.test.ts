@@ -100,6 +100,21 @@ describe('HTTP limits of a ClickHouse server', () => {
     expect(result).toMatchObject({ success: true, files_processed: 5000, events_processed: 5000 });
   });
 
+  it('a command with parameters goes in the body as written: a lightweight DELETE with a 4,000-key array', async () => {
+    const c = rt.engine.client;
+    await c.command({ query: 'CREATE TABLE doomed (k String) ENGINE = MergeTree ORDER BY k' });
+    await c.command({ query: "INSERT INTO doomed SELECT concat('k', toString(number)) FROM numbers(5000)" });
+    const gone = Array.from({ length: 4000 }, (_, i) => `k${i}`);
+    // DELETE takes no FORMAT clause (the client's query() would add one), and 4,000 keys exceed one part.
+    await c.command({ query: 'DELETE FROM doomed WHERE k IN {gone:Array(String)}', query_params: { gone } });
+    const rs = await c.query({ query: 'SELECT count() AS n FROM doomed', format: 'JSONEachRow' });
+    expect((await rs.json<{ n: string }>()).map((r) => Number(r.n))).toEqual([1000]);
+    // A failed command still throws, with ClickHouse's error.
+    await expect(
+      c.command({ query: 'DELETE FROM no_such_table WHERE k = {k:String}', query_params: { k: 'x' } }),
+    ).rejects.toThrow(/no_such_table|UNKNOWN_TABLE|does not exist/i);
+  });
+
   it('splits a large array parameter into parts and rewrites the SQL to join them', () => {
     const keys = Array.from({ length: 3000 }, (_, i) => `key-${i}-${'x'.repeat(60)}`);
     const { sql, params } = splitLargeParams('SELECT has({keys:Array(String)}, {k:String})', {
