@@ -9,7 +9,8 @@
 --     neither (its `timestamp` column then holds the file's time, as before, but two copies of it in two files
 --     still land in one place and meet). A load spanning any number of months is accepted
 --     (max_partitions_per_insert_block is raised for the load INSERT: a 12-year export is 144 months).
---   * statements are sorted (section_id, statement_date, statement_id): a section's days are ranges, as before.
+--   * statements are sorted (section_id, statement_date, actor_key, statement_id): a section's days are ranges, as
+--     before, and a learner's day is one too (the daily analytics re-read only the learners a load touched).
 --   * person_keys: every agent key a statement names (actor, members, object, instructor, team, authority, a
 --     SubStatement's actor and object), with a bloom filter: erasure finds a learner without a full scan.
 --   * statement_index (statement id → its sections), load_statements (a load's statement ids, for a day) and
@@ -23,9 +24,9 @@
 -- (@procedure move-raw-tables), so an upgraded database holds exactly what a fresh load of the same files gives.
 -- The derived objects this version installs (migrate checks each file against its sha256):
 -- @derived 10_parse_views.sql e9bad1a1c914e56590e4aea0533c25a77b1bd0a531d3912b871f8c17513531d3
--- @derived 20_routing.sql 1d2f40b723b0674fbc9f6bf12f697d91799da1154bbb5b6c2f4f61d456164e49
--- @derived 30_voiding.sql c684ec23a7b8ea1182c03ae5b1a46b0bbfa66974397626f712a45b98fde8b63b
--- @derived 40_analytics_state.sql 8af448cc3bc38700702c88c33a568c2ec5f5d0ad7bdcd111afff803cf7e70d42
+-- @derived 20_routing.sql 53242bf9a011f922f06ed3cfb6e5ca9d59bfddf7efdae6d0ed80d7282c2e765d
+-- @derived 30_voiding.sql 10a9fc8acee13b65ab6ecbae604d02806730f0a4dee05ea19b8e0bd44b7e374b
+-- @derived 40_analytics_state.sql 2b0bfdcf1b4cb58c8664bb86df54d97c335f5ca5b68c0c4a921196da36aabb59
 -- @derived 50_analytics_views.sql 97356e88ef279a2cef171ad8f2e2c7fd1425b120ff42f323ecc46a542e740d31
 
 -- ─── New columns of the parse ────────────────────────────────────────────────────────────────────────────
@@ -98,7 +99,7 @@ CREATE TABLE IF NOT EXISTS statements__relayout {{on_cluster}}
 )
 ENGINE = ReplacingMergeTree(loaded_at)
 PARTITION BY toYYYYMM(statement_date)
-ORDER BY (section_id, statement_date, statement_id)
+ORDER BY (section_id, statement_date, actor_key, statement_id)
 {{shard_by sipHash64(section_id)}};
 
 CREATE TABLE IF NOT EXISTS video_events__relayout {{on_cluster}}
@@ -233,6 +234,39 @@ ENGINE = ReplacingMergeTree(resolved_at)
 PARTITION BY toYYYYMM(statement_date)
 ORDER BY (section_id, statement_id, voiding_statement_id)
 {{shard_by sipHash64(section_id)}};
+
+-- ─── Per load: the learners' days a load touched, and the loads a reload replaced ─────────────────────────
+
+-- (section, day, learner) of every statement a load wrote (and, added by the refresh, of those it voided): the
+-- daily analytics re-read those learners' days only (v0.1.0's load_touched_days has the days alone).
+CREATE TABLE IF NOT EXISTS load_touched_actor_days {{on_cluster}}
+(
+    load_id     UUID,
+    section_id  String,
+    day         Date,
+    actor_key   String,
+    created_at  DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (load_id, section_id, day, actor_key)
+TTL created_at + INTERVAL 30 DAY
+{{shard_by sipHash64(section_id)}};
+
+-- The loads a reload, retry or takeover replaced. The load does not delete their rows (no mutation on the load
+-- path): its own rows replace them by each table's key (ReplacingMergeTree), and what is left of them (a line of
+-- an earlier version of the file, say) is deleted in batches by `xapi-etl cleanup`, one partition at a time.
+CREATE TABLE IF NOT EXISTS superseded_loads {{on_cluster}}
+(
+    load_id        UUID,
+    section_id     String COMMENT 'the section of its file (the DELETE reads that section''s range only)',
+    superseded_by  UUID,
+    superseded_at  DateTime64(3, 'UTC') DEFAULT now64(3),
+    cleaned_at     Nullable(DateTime64(3, 'UTC')) COMMENT 'when its remaining rows were deleted',
+    updated_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY load_id
+{{shard_by 0}};
 
 -- ─── Erasure (xapi-etl erase) and retention (xapi-etl expire) ──────────────────────────────────────────────
 

@@ -99,6 +99,11 @@ SELECT DISTINCT load_id, section_id, toDate(timestamp) AS day
 FROM ingest_parsed
 WHERE reject_reason = '' AND load_mode != 'reparse';
 
+CREATE MATERIALIZED VIEW IF NOT EXISTS load_touched_actor_days_mv {{on_cluster}} TO load_touched_actor_days AS
+SELECT DISTINCT load_id, section_id, toDate(timestamp) AS day, actor_key
+FROM ingest_parsed
+WHERE reject_reason = '' AND load_mode != 'reparse';
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS load_touched_voids_mv {{on_cluster}} TO load_touched_voids AS
 SELECT DISTINCT load_id, section_id, assumeNotNull(voided_statement_id) AS voided_statement_id, statement_id AS voiding_statement_id
 FROM ingest_parsed

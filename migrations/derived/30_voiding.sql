@@ -31,8 +31,15 @@ FROM video_events
 WHERE (section_id, statement_id) IN (
     SELECT section_id, statement_id FROM voided_in_section WHERE load_id IN {load_ids:Array(UUID)});
 
+-- (v0.1.0's code, still running between `migrate` and the code update of a deploy, reads this one.)
 CREATE OR REPLACE VIEW voided_target_days {{on_cluster}} AS
 SELECT DISTINCT {load_ids:Array(UUID)}[1] AS load_id, section_id, toDate(timestamp) AS day
+FROM statements
+WHERE (section_id, statement_date, statement_id) IN (
+    SELECT section_id, statement_date, statement_id FROM voided_in_section WHERE load_id IN {load_ids:Array(UUID)});
+
+CREATE OR REPLACE VIEW voided_target_actor_days {{on_cluster}} AS
+SELECT DISTINCT {load_ids:Array(UUID)}[1] AS load_id, section_id, toDate(timestamp) AS day, actor_key
 FROM statements
 WHERE (section_id, statement_date, statement_id) IN (
     SELECT section_id, statement_date, statement_id FROM voided_in_section WHERE load_id IN {load_ids:Array(UUID)});

@@ -118,6 +118,22 @@ ENGINE = ReplacingMergeTree(version, is_deleted)
 ORDER BY section_id
 {{shard_by sipHash64(section_id)}};
 
+-- One row per learner, section and day: their active statements and statements per verb. The day's totals
+-- are summed from these rows, so a load re-reads the statements of the learners it touched, not the day's.
+CREATE TABLE IF NOT EXISTS {{state actor_day_state}} {{on_cluster}}
+(
+    section_id       String,
+    day              Date,
+    actor_key        String,
+    statements       UInt64 COMMENT 'active statements, voiding statements aside',
+    verbs            Array(Tuple(verb_id String, verb_display String, statements UInt64)) COMMENT 'active statements per verb, voiding ones included',
+    version          DateTime64(6, 'UTC'),
+    is_deleted       UInt8
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (section_id, day, actor_key)
+{{shard_by sipHash64(section_id)}};
+
 -- One row per section and day: active learners and statements, and statements per verb.
 CREATE TABLE IF NOT EXISTS {{state daily_state}} {{on_cluster}}
 (
@@ -339,8 +355,74 @@ LEFT JOIN
     GROUP BY section_id
 ) AS l ON l.section_id = t.section_id;
 
--- The days a set of loads touched, from those days' active statements.
-CREATE OR REPLACE VIEW {{refresh daily_refresh}} {{on_cluster}} AS
+-- The learners' days a set of loads touched, from those learners' active statements of those days.
+CREATE OR REPLACE VIEW {{refresh actor_day_refresh}} {{on_cluster}} AS
+SELECT
+    t.section_id, t.day, t.actor_key,
+    v.statements, v.verbs,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM (SELECT DISTINCT section_id, day, actor_key FROM load_touched_actor_days WHERE load_id IN {load_ids:Array(UUID)}) AS t
+LEFT JOIN
+(
+    SELECT
+        section_id, day, actor_key,
+        sum(not_voiding) AS statements,
+        arraySort(groupArray((verb_id, verb_display, all))) AS verbs,
+        true AS present
+    FROM
+    (
+        SELECT
+            section_id, toDate(timestamp) AS day, actor_key, verb_id,
+            minIf(statements.verb_display, statements.verb_display != '') AS verb_display,
+            count() AS all,
+            countIf(voided_statement_id IS NULL) AS not_voiding
+        FROM statements FINAL
+        -- each learner's day is a range of the sort key (section_id, statement_date, actor_key), and so are their
+        -- statements without a time of their own (statement_date 1970-01-01)
+        WHERE (section_id, statement_date, actor_key) IN (
+                SELECT section_id, arrayJoin([day, toDate(0)]), actor_key FROM load_touched_actor_days WHERE load_id IN {load_ids:Array(UUID)})
+          AND (section_id, toDate(timestamp), actor_key) IN (
+                SELECT section_id, day, actor_key FROM load_touched_actor_days WHERE load_id IN {load_ids:Array(UUID)})
+          AND (voided_statement_id IS NOT NULL OR (section_id, statement_id) NOT IN (
+                SELECT section_id, statement_id FROM voided_in_section
+                WHERE section_id IN (SELECT section_id FROM load_touched_actor_days WHERE load_id IN {load_ids:Array(UUID)})))
+        GROUP BY section_id, day, actor_key, verb_id
+    )
+    GROUP BY section_id, day, actor_key
+) AS v ON v.section_id = t.section_id AND v.day = t.day AND v.actor_key = t.actor_key;
+
+-- The days whose learners a set of loads touched, summed over the day's learners (one row each, not a statement).
+CREATE OR REPLACE VIEW {{refresh day_refresh}} {{on_cluster}} AS
+SELECT
+    t.section_id, t.day,
+    v.active_learners, v.statements, v.verbs,
+    now64(6) AS version,
+    NOT v.present AS is_deleted
+FROM (SELECT DISTINCT section_id, day FROM load_touched_actor_days WHERE load_id IN {load_ids:Array(UUID)}) AS t
+LEFT JOIN
+(
+    SELECT
+        section_id, day,
+        countIf(actor_day_state.statements > 0) AS active_learners,
+        sum(actor_day_state.statements) AS statements,
+        groupArrayArray(actor_day_state.verbs) AS learner_verbs,
+        -- per verb: the learners' counts summed, and the least of their non-empty display names ('' if none)
+        arraySort(arrayMap(id -> (id,
+                arrayMin(arrayFilter(d -> d != '', arrayMap(x -> tupleElement(x, 'verb_display'),
+                    arrayFilter(x -> tupleElement(x, 'verb_id') = id, learner_verbs)))),
+                arraySum(arrayMap(x -> if(tupleElement(x, 'verb_id') = id, tupleElement(x, 'statements'), 0), learner_verbs))),
+            arrayDistinct(arrayMap(x -> tupleElement(x, 'verb_id'), learner_verbs)))) AS verbs,
+        true AS present
+    FROM {{state actor_day_state}} AS actor_day_state FINAL
+    WHERE (section_id, day) IN (SELECT section_id, day FROM load_touched_actor_days WHERE load_id IN {load_ids:Array(UUID)})
+    GROUP BY section_id, day
+) AS v ON v.section_id = t.section_id AND v.day = t.day;
+
+-- v0.1.0's refresh of the days (its code, still running between `migrate` and the code update of a deploy, calls
+-- it): the days re-read whole. This version refreshes through actor_day_refresh and day_refresh; `migrate`
+-- refreshes what v0.1.0 loaded meanwhile (src/voiding/catch-up.ts).
+CREATE OR REPLACE VIEW daily_refresh {{on_cluster}} AS
 SELECT
     t.section_id, t.day,
     v.active_learners, v.statements, v.verbs,

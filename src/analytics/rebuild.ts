@@ -138,6 +138,9 @@ export async function rebuildAnalytics(
 
   progress({ phase: 'cutover', sectionsDone: count, sectionsTotal: total });
   const cutoverAt = await serverNow(client);
+  // A state table this definition adds has no live one yet to exchange with: an empty one is made first.
+  for (const statement of stateStatements(file, 'live').filter((s) => /^CREATE TABLE IF NOT EXISTS/.test(s)))
+    await run(statement);
   for (const table of STATE_TABLES) {
     await run(
       `EXCHANGE TABLES ${localName(table, options.target)} AND ${localName(stateName(table, 'rebuild'), options.target)} {{on_cluster}}`,
@@ -177,8 +180,9 @@ async function rebuildSection(
     query_params: params,
   });
   await client.command({
-    query: `INSERT INTO load_touched_days (load_id, section_id, day)
-            SELECT DISTINCT {load_id:UUID}, section_id, toDate(timestamp) FROM statements WHERE section_id = {section:String}`,
+    query: `INSERT INTO load_touched_actor_days (load_id, section_id, day, actor_key)
+            SELECT DISTINCT {load_id:UUID}, section_id, toDate(timestamp), actor_key FROM statements
+            WHERE section_id = {section:String}`,
     query_params: params,
   });
   await refreshAnalytics(client, [loadId], { schema: target, names: 'rebuild' });
@@ -288,7 +292,7 @@ async function unfinishedAt(client: ClickHouseClient, at: Date, since: Date): Pr
 export async function loadsSince(client: ClickHouseClient, since: Date): Promise<string[]> {
   const rs = await client.query({
     query: `SELECT DISTINCT toString(load_id) AS id FROM (
-              SELECT load_id FROM load_touched_days WHERE created_at >= {since:DateTime64(3)}
+              SELECT load_id FROM load_touched_actor_days WHERE created_at >= {since:DateTime64(3)}
               UNION ALL SELECT load_id FROM load_touched_viewers WHERE created_at >= {since:DateTime64(3)})`,
     query_params: { since: since.toISOString().replace('T', ' ').replace('Z', '') },
     format: 'JSONEachRow',

@@ -6,7 +6,9 @@ import { type SchemaTarget, SHARDED_QUERY_SETTINGS } from '../schema/render.js';
  * viewers and days those loads touched (and those of statements they void), each level's *_refresh view
  * (migrations/derived/40_analytics_state.sql) recomputes the state from the level below and the result replaces
  * the old state. Levels run in order because each reads the one before: viewers → videos and learners →
- * sections; days on their own. The cost is what the loads touched, not the size of the table or of a section.
+ * sections; learners' days → days. A viewer and a learner's day are re-read from the raw rows; a video, a section
+ * and a day are summed from their viewers', videos' and learners' state (one row each): what a load costs is its
+ * learners' rows plus one row per member of the audience it touched, whatever the size of the table or the day.
  */
 
 /** The state tables and their refresh views, level by level. */
@@ -15,7 +17,8 @@ export const LEVELS = [
   ['video_state', 'video_refresh'],
   ['learner_state', 'learner_refresh'],
   ['section_state', 'section_refresh'],
-  ['daily_state', 'daily_refresh'],
+  ['actor_day_state', 'actor_day_refresh'],
+  ['daily_state', 'day_refresh'],
 ] as const;
 
 export const STATE_TABLES = LEVELS.map(([table]) => table);
@@ -33,7 +36,7 @@ export function stateName(name: string, names: StateNames): string {
 /** Keys of statements the loads newly void, added to the loads' own touched keys first. */
 const VOIDED_TARGETS = [
   ['load_touched_viewers (load_id, section_id, video_id, actor_key)', 'voided_target_viewers'],
-  ['load_touched_days (load_id, section_id, day)', 'voided_target_days'],
+  ['load_touched_actor_days (load_id, section_id, day, actor_key)', 'voided_target_actor_days'],
 ] as const;
 
 /**

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ default: object }>> = {
   migrate: () => import('./commands/migrate.js'),
   erase: () => import('./commands/erase.js'),
   expire: () => import('./commands/expire.js'),
+  cleanup: () => import('./commands/cleanup.js'),
   process: () => import('./commands/process.js'),
   query: () => import('./commands/query.js'),
   demo: () => import('./commands/demo.js'),

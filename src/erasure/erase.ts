@@ -31,6 +31,7 @@ export interface ErasureCounts {
   voids: number;
   video_viewer_state: number;
   learner_state: number;
+  actor_day_state: number;
   load_touched_viewers: number;
 }
 
@@ -93,6 +94,9 @@ export async function eraseActors(
       learner_state: await count(
         'SELECT count() AS n FROM learner_state FINAL WHERE actor_key IN {keys:Array(String)}',
       ),
+      actor_day_state: await count(
+        'SELECT count() AS n FROM actor_day_state FINAL WHERE actor_key IN {keys:Array(String)}',
+      ),
       load_touched_viewers: await count(
         'SELECT count() AS n FROM load_touched_viewers WHERE actor_key IN {keys:Array(String)}',
       ),
@@ -149,8 +153,9 @@ export async function eraseActors(
   const voidedByThem = `SELECT section_id, statement_date, statement_id FROM voided_in_section
                         WHERE voiding_statement_id IN (SELECT statement_id FROM erased_statements WHERE erasure_id = {erasure:UUID})`;
   await client.command({
-    query: `INSERT INTO load_touched_days (load_id, section_id, day)
-            SELECT DISTINCT {load_id:UUID}, section_id, toDate(timestamp) FROM statements
+    query: `INSERT INTO load_touched_actor_days (load_id, section_id, day, actor_key)
+            SELECT DISTINCT {load_id:UUID}, section_id, toDate(timestamp), if(actor_key IN {keys:Array(String)}, '', actor_key)
+            FROM statements
             WHERE (section_id, statement_date, statement_id) IN (
                 SELECT section_id, statement_date, statement_id FROM erased_statements WHERE erasure_id = {erasure:UUID})
                OR (section_id, statement_date, statement_id) IN (${voidedByThem})`,
@@ -191,10 +196,12 @@ export async function eraseActors(
   await del('rejected_statements', PERSON);
   await del('video_viewer_state', 'actor_key IN {keys:Array(String)}');
   await del('learner_state', 'actor_key IN {keys:Array(String)}');
+  await del('actor_day_state', 'actor_key IN {keys:Array(String)}');
 
   await refreshAnalytics(client, [loadId], { schema: options.schema });
   // The touched keys are not needed any more, and the learner's were in them.
   await del('load_touched_viewers', `actor_key IN {keys:Array(String)} OR load_id = {load_id:UUID}`);
+  await del('load_touched_actor_days', `actor_key IN {keys:Array(String)} OR load_id = {load_id:UUID}`);
 
   // Deleted rows are hidden at once but stay on disk until their parts are rewritten: purge them now.
   for (const table of [
@@ -203,7 +210,9 @@ export async function eraseActors(
     'rejected_statements',
     'video_viewer_state',
     'learner_state',
+    'actor_day_state',
     'load_touched_viewers',
+    'load_touched_actor_days',
   ]) {
     await client.command({
       query: `ALTER TABLE ${localName(table, options.schema)}${onClusterClause(options.schema)} APPLY DELETED MASK`,

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { cleanupIfDue } from '../cleanup/cleanup-if-due.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import type { BudgetStats, BulkOptions } from '../modes/bulk.js';
 import { zeroCounts } from '../modes/result.js';
@@ -48,7 +49,9 @@ export function createHandler(deps: HandlerDeps) {
       detected.mode === 'event'
         ? await invokeEvent(rt, detected, context, deps, logger)
         : await invokeBulk(rt, detected, context, full, logger);
-    await expireIfDue(rt, (message, detail) => logger.info(message, detail));
+    const report = (message: string, detail: Record<string, unknown>) => logger.info(message, detail);
+    await cleanupIfDue(rt, report);
+    await expireIfDue(rt, report);
     return result;
   }
 

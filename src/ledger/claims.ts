@@ -22,8 +22,8 @@ import { versionId as id } from './version-id.js';
  * files). A server takes the deduplicated INSERT per version, whoever the claimants are.
  *
  * Generations: 1 is the first load. A forced reload, a retry after a failure, and the takeover of a
- * crashed load are generation + 1, and remove the rows of the earlier loads (their claim ids) first, so
- * the raw tables hold exactly one load of the file. A load is taken over only when its lease has run out
+ * crashed load are generation + 1: their rows replace the earlier loads' (their claim ids) by key, and the
+ * earlier loads are superseded (src/cleanup/superseded.ts). A load is taken over only when its lease has run out
  * (or when the claimant is the one that made it: a Lambda retry carries its request id), and when none of
  * its queries is still running.
  */
@@ -42,7 +42,7 @@ export interface Claim {
   claimId: string;
   /** Names every query of this load (query id, log_comment): a takeover waits until none runs. */
   queryId: string;
-  /** Claim ids of earlier loads of this version: their rows go before this load writes its own. */
+  /** Claim ids of earlier loads of this version: superseded once this load's rows are in. */
   earlier: string[];
 }
 

@@ -75,7 +75,9 @@ export async function loadBatch(
         validation: rt.config.validation,
       }),
       ...(isS3 ? S3_READ_SETTINGS : FILE_READ_SETTINGS),
-      ...(cluster ? { parallel_distributed_insert_select: '2' } : {}),
+      // No parallel_distributed_insert_select: ClickHouse applies it to an INSERT into a Replicated or Distributed
+      // table, not into the Null table whose views parse (docs/engines.md, "s3Cluster"): s3Cluster() spreads the
+      // reading across the nodes; parsing and writing run on the node that got the query.
       // Rows routed to their shard by section must be there before the analytics refresh reads them.
       ...(rt.engine.schema.sharded ? { distributed_foreground_insert: 1 } : {}),
       // Also as log_comment: chDB keeps query ids of its own, and system.processes cuts the query text

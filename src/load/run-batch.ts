@@ -1,4 +1,5 @@
 import { refreshAnalytics } from '../analytics/refresh.js';
+import { recordSuperseded } from '../cleanup/superseded.js';
 import { classifyEngineError } from '../engine/error-classes.js';
 import { stopQueries, watchQuery } from '../engine/running-queries.js';
 import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
@@ -9,13 +10,14 @@ import type { Runtime } from '../runtime-types.js';
 import { resolveVoids } from '../voiding/resolve-voids.js';
 import type { FileResult, IngestOptions, IngestProgress } from './ingest-types.js';
 import { loadBatch } from './load-batch.js';
-import { removeLoads } from './remove-loads.js';
 import type { S3Access } from './s3-access.js';
 
 /**
  * One batch of claimed files, step by step:
- *   ledger `loading` → earlier loads' rows out → the INSERT → voids resolved → analytics refreshed →
- *   ledger `loaded` → the files' results.
+ *   ledger `loading` → the INSERT → earlier loads recorded as superseded → voids resolved → analytics refreshed
+ *   → ledger `loaded` → the files' results.
+ * No mutation: a reload's rows replace the earlier loads' by each table's key, and what is left of those is
+ * deleted off the load path (src/cleanup/cleanup.ts).
  * Every query carries the batch's marker (progress, Ctrl-C, a takeover's check). A file's result is given once,
  * when its outcome is final: a failure anywhere (the last ledger write included) makes the whole batch `failed`,
  * with its rows left under the claim id for the next load of the file to replace (claims.ts).
@@ -45,8 +47,8 @@ export async function runBatch(ctx: BatchContext): Promise<{ outcome: BatchOutco
   const watch = watchProgress(ctx);
   try {
     await markLoading(ctx, startedAt);
-    await removeEarlierLoads(ctx);
     const counts = await insertBatch(ctx);
+    await recordEarlierLoads(ctx);
     // The bytes read are all read: the queries below carry the marker too and must not report 0.
     await watch?.stop();
     await resolveBatchVoids(ctx);
@@ -79,15 +81,20 @@ async function markLoading(ctx: BatchContext, startedAt: Date): Promise<void> {
   );
 }
 
-/** A reload, retry or takeover: the earlier loads' rows go first, so the raw tables hold one load. */
-async function removeEarlierLoads(ctx: BatchContext): Promise<void> {
-  const earlier = ctx.claims.flatMap((c) => c.earlier);
-  if (earlier.length === 0) return;
-  const sections = [...new Set(ctx.claims.map((c) => parseKey(c.object.key)?.sectionId ?? ''))];
-  await removeLoads(
+/**
+ * A reload, retry or takeover: the earlier loads of its files are superseded, once this load's rows are in (if
+ * it fails before, they stay what the files hold).
+ */
+function recordEarlierLoads(ctx: BatchContext): Promise<void> {
+  return recordSuperseded(
     ctx.rt.engine.client,
-    { loadIds: earlier, sections },
-    { schema: ctx.rt.engine.schema, marker: ctx.marker },
+    ctx.claims.flatMap((c) =>
+      c.earlier.map((loadId) => ({
+        loadId,
+        sectionId: parseKey(c.object.key)?.sectionId ?? '',
+        supersededBy: c.claimId,
+      })),
+    ),
   );
 }
 

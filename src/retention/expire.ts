@@ -93,8 +93,8 @@ export async function expireData(client: ClickHouseClient, options: ExpireOption
                     OR (statement_date = toDate(0) AND timestamp < {cutoff:DateTime64(3)}))`;
   const p = { load_id: loadId, months, cutoff: cutoffText };
   await client.command({
-    query: `INSERT INTO load_touched_days (load_id, section_id, day)
-            SELECT DISTINCT {load_id:UUID}, section_id, toDate(timestamp) FROM statements WHERE ${leaving}`,
+    query: `INSERT INTO load_touched_actor_days (load_id, section_id, day, actor_key)
+            SELECT DISTINCT {load_id:UUID}, section_id, toDate(timestamp), actor_key FROM statements WHERE ${leaving}`,
     query_params: p,
   });
   await client.command({

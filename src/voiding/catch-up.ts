@@ -8,7 +8,7 @@ import { resolveVoids } from './resolve-voids.js';
  * Loads made without this version's void resolution (an older xapi-etl, still running between `migrate` and the
  * code update of a deploy, or after a rollback) are resolved afterwards: every load whose statements or voids
  * were written since `since` (less an hour: a load may have begun before and committed after) is resolved as its
- * own load would have been, and the analytics of the statements it newly voids are refreshed. `xapi-etl migrate`
+ * own load would have been, and the analytics of its keys and of the statements it newly voids are refreshed. `xapi-etl migrate`
  * runs this for the loads since the previous `migrate` started; deploy.sh runs `migrate` again after the code.
  * Returns how many loads were looked at.
  */
@@ -33,8 +33,9 @@ export async function catchUpLoads(
   for (let i = 0; i < loads.length; i += CHUNK) {
     const resolver = randomUUID();
     await resolveVoids(client, loads.slice(i, i + CHUNK), { schema: options.schema, resolver });
-    // Only the newly voided statements' keys: refreshAnalytics adds them under the resolver's id.
-    await refreshAnalytics(client, [resolver], { schema: options.schema });
+    // The loads' own keys too: v0.1.0 refreshes the days whole, not its learners' days (actor_day_state).
+    // The newly voided statements' keys are added under the resolver's id.
+    await refreshAnalytics(client, [resolver, ...loads.slice(i, i + CHUNK)], { schema: options.schema });
   }
   return loads.length;
 }

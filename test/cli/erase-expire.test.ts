@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-/** `erase` and `expire` as users run them: local files in an embedded data directory. */
+/** `erase`, `expire` and `cleanup` as users run them: local files in an embedded data directory. */
 describe('xapi-etl erase and expire', () => {
   it('erases a learner after a dry run, drops old months after a dry run, and refuses bad input', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-day2-'));
@@ -65,5 +65,18 @@ describe('xapi-etl erase and expire', () => {
     const none = await runCli(['expire'], { env });
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/no retention: set XAPI_RETENTION_DAYS or pass --days N/);
+
+    // cleanup: a forced reload leaves its earlier load superseded; a dry run counts it, cleanup deletes it.
+    expect((await runCli(['process', path.join(dir, 'files'), '--force'], { env })).status).toBe(0);
+    const waiting = await runCli(['cleanup', '--dry-run'], { env });
+    expect(waiting.status, waiting.stderr).toBe(0);
+    // (Nothing of the earlier load is left: its lines were erased or expired above.)
+    expect(waiting.stdout).toMatch(/^1 superseded load\(s\) waiting$/m);
+    const cleaned = await runCli(['cleanup', '--json'], { env });
+    expect(JSON.parse(cleaned.stdout)).toMatchObject({ dry_run: false, loads: 1, rows: {} });
+    expect((await runCli(['cleanup'], { env })).stdout).toMatch(/nothing to clean up/);
+    const badBatch = await runCli(['cleanup', '--batch-size', '0'], { env });
+    expect(badBatch.status).toBe(2);
+    expect(badBatch.stderr).toMatch(/--batch-size is a whole number from 1 to 10000/);
   });
 });

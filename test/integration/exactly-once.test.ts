@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupSuperseded } from '../../src/cleanup/cleanup.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/create-handler.js';
 import { localContext } from '../../src/lambda/local-context.js';
 import { claimVersions } from '../../src/ledger/claims.js';
@@ -14,8 +15,8 @@ import { type Harness, startHarness } from '../helpers/harness.js';
 /**
  * Exactly once through the handler, its steps interleaved by hand on the embedded engine: a file another
  * invocation holds, a load that crashed after its INSERT (taken over: at once by its own retry, after the
- * lease by anyone else), and a forced reload. Each time the raw tables (no FINAL), the ledger and the
- * metrics sent show exactly one load.
+ * lease by anyone else), and a forced reload. Each time the tables' FINAL view at once, the raw tables (no
+ * FINAL) once the cleanup has run, the ledger and the metrics sent show exactly one load.
  */
 const STATEMENTS = 6;
 const BROKEN = 1;
@@ -39,13 +40,23 @@ describe('exactly once: claims through the handler', () => {
   const put = async (key: string) =>
     h.s3.put(h.bucket, key, makeBundle(STATEMENTS, { broken: BROKEN, video: true }));
 
-  /** What the tables hold for a key, without FINAL, and the ledger's state. */
+  /**
+   * What the tables hold for a key, and the ledger's state: with FINAL (what every view reads) as soon as the load
+   * returns; without, once the cleanup has deleted what is left of superseded loads (no mutation on the load path).
+   */
   async function raw(key: string) {
+    const visible = await tables(key, 'FINAL');
+    await cleanupSuperseded(h.rt.engine.client);
+    const after = await tables(key, '');
+    expect(after, 'the raw tables after the cleanup = their FINAL view before it').toEqual(visible);
+    return after;
+  }
+  async function tables(key: string, final: 'FINAL' | '') {
     const [r] = await h.query<Record<string, string>>(
-      `SELECT (SELECT count() FROM statements WHERE source_key = {key:String}) AS statements,
-              (SELECT count() FROM video_events WHERE source_key = {key:String}) AS video_events,
-              (SELECT count() FROM rejected_statements WHERE source_key = {key:String}) AS rejected,
-              (SELECT uniqExact(load_id) FROM statements WHERE source_key = {key:String}) AS loads,
+      `SELECT (SELECT count() FROM statements ${final} WHERE source_key = {key:String}) AS statements,
+              (SELECT count() FROM video_events ${final} WHERE source_key = {key:String}) AS video_events,
+              (SELECT count() FROM rejected_statements ${final} WHERE source_key = {key:String}) AS rejected,
+              (SELECT uniqExact(load_id) FROM statements ${final} WHERE source_key = {key:String}) AS loads,
               (SELECT toString(argMax(status, updated_at)) FROM ingested_files WHERE key = {key:String}) AS status,
               (SELECT max(generation) FROM file_claims WHERE key = {key:String}) AS generation`,
       { key },

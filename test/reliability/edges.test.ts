@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupSuperseded } from '../../src/cleanup/cleanup.js';
 import { loadConfig } from '../../src/config/env.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/create-handler.js';
 import { localContext } from '../../src/lambda/local-context.js';
@@ -55,11 +56,13 @@ describe('a ledger write that fails after the load', () => {
     await h.rt.engine.client.command({ query: 'DROP VIEW ledger_fault_mv' });
     const again = await ingest(h.rt, objects, { mode: 'cli' });
     expect(again.totals).toMatchObject({ files_processed: 3, files_failed: 0 });
+    // What is left of the failed loads is deleted off the load path.
+    await cleanupSuperseded(h.rt.engine.client);
     for (const [i, key] of keys.entries()) {
       const a = await accountFor(h, key);
       expect(a.ledger?.status).toBe('loaded');
       expect(a.statements + a.rejected).toBe(linesOf(bodies[i] as string));
-      // The raw table holds one load of the file: the failed one's rows were replaced, not kept beside.
+      // The raw table holds one load of the file: the failed one's rows were replaced, then cleaned up.
       const [raw] = await h.query<{ n: string; loads: string }>(
         'SELECT count() AS n, uniqExact(load_id) AS loads FROM statements WHERE source_key = {key:String}',
         { key },

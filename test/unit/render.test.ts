@@ -102,6 +102,8 @@ describe('the shipped migrations', () => {
       'rejected_statements',
       'load_touched_viewers',
       'load_touched_days',
+      'load_touched_actor_days',
+      'actor_day_state',
       'load_touched_voids',
       'video_viewer_state',
       'video_state',
