@@ -59,6 +59,13 @@ const envSchema = z.object({
   XAPI_INSERT_THREADS: z.coerce.number().int().positive().max(256).optional(),
   XAPI_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(1020),
   XAPI_RETENTION_DAYS: z.coerce.number().int().min(1).max(100_000).optional(),
+  XAPI_BULK_MAX_CONTINUATIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  // Read by src/lambda/telemetry.ts (the metrics exist before any configuration); validated here with the rest.
+  XAPI_METRICS_SECTION_DIMENSION: boolish.optional(),
+  POWERTOOLS_METRICS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._/#:-]{1,255}$/)
+    .optional(),
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
@@ -111,6 +118,12 @@ export interface AppConfig {
   claimLeaseMs: number;
   /** Data older than this many days leaves by whole months (src/retention/expire.ts); unset: kept forever. */
   retentionDays?: number;
+  /**
+   * A Lambda backfill hands over to a new invocation of itself at most this many times (a runaway loop's hard
+   * cap; the template allows Lambda's recursive invocations for that chain): then it stops, says so, and a
+   * re-run of the same request carries on (the ledger skips what is loaded).
+   */
+  bulkMaxContinuations: number;
   runningInLambda: boolean;
 }
 
@@ -176,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     insertThreads: e.XAPI_INSERT_THREADS,
     claimLeaseMs: e.XAPI_CLAIM_LEASE_SECONDS * 1000,
     ...(e.XAPI_RETENTION_DAYS ? { retentionDays: e.XAPI_RETENTION_DAYS } : {}),
+    bulkMaxContinuations: e.XAPI_BULK_MAX_CONTINUATIONS,
     runningInLambda,
   };
 }

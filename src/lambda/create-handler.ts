@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { cleanupIfDue } from '../cleanup/cleanup-if-due.js';
+import { forgetPassword } from '../engine/password.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import type { BudgetStats, BulkOptions } from '../modes/bulk.js';
 import { zeroCounts } from '../modes/result.js';
@@ -55,6 +56,21 @@ export function createHandler(deps: HandlerDeps) {
     return result;
   }
 
+  /** A rotated password: ClickHouse refuses the one in use; the secret is read again and the run retried once. */
+  async function runRenewingCredentials(detected: DetectedPayload, context: Context): Promise<ModeResult> {
+    try {
+      return await run(detected, context);
+    } catch (error) {
+      if (!deps.renewRuntime || !isAuthenticationFailure(error)) throw error;
+      logger.warn('ClickHouse refused the password: reading the secret again and retrying once', {
+        error_code: 'AUTHENTICATION_FAILED',
+      });
+      forgetPassword();
+      await deps.renewRuntime();
+      return run(detected, context);
+    }
+  }
+
   return async function handler(event: unknown, context: Context): Promise<HandlerResult> {
     const started = performance.now();
     const requestId = context.awsRequestId;
@@ -71,7 +87,7 @@ export function createHandler(deps: HandlerDeps) {
       detected = detectMode(event);
       mode = detected.mode;
       logger.appendKeys({ processing_mode: mode });
-      return finish(await run(detected, context));
+      return finish(await runRenewingCredentials(detected, context));
     } catch (error) {
       if (error instanceof InputError) return finish(invalid(error, mode));
       if (error instanceof SchemaBehindError) {
@@ -138,4 +154,18 @@ function schemaBehind(
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
+}
+
+/** ClickHouse's AUTHENTICATION_FAILED (516), anywhere in the cause chain. */
+function isAuthenticationFailure(error: unknown): boolean {
+  for (
+    let e = error as { code?: unknown; type?: unknown; message?: unknown; cause?: unknown } | undefined,
+      depth = 0;
+    e && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (e.code === '516' || e.code === 516 || e.type === 'AUTHENTICATION_FAILED') return true;
+    if (typeof e.message === 'string' && /AUTHENTICATION_FAILED/.test(e.message)) return true;
+  }
+  return false;
 }

@@ -14,6 +14,11 @@ import type { HandlerTelemetry } from './telemetry.js';
  */
 export interface HandlerDeps {
   runtime: () => Promise<Runtime>;
+  /**
+   * Forget the runtime (and the password it was built with): ClickHouse refused the credentials, which a
+   * rotation does; the next `runtime()` reads the secret again. The handler then retries the invocation once.
+   */
+  renewRuntime?: () => Promise<void>;
   /** The configuration, when the runtime cannot be built: lets the health check report what failed. */
   config?: () => AppConfig;
   /** Logs and metrics; default: the container's Powertools instances (JSON and EMF on stdout). */

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { type AppConfig, loadConfig } from '../config/env.js';
+import { passwordChanged } from '../engine/password.js';
 import { errorMessage } from '../errors.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { createHandler, type HandlerResult } from './create-handler.js';
@@ -29,16 +30,27 @@ function containerConfig(): AppConfig {
   return coldStart.config;
 }
 
-function containerRuntime(): Promise<Runtime> {
-  runtime ??= (async () => createRuntime(containerConfig()))().catch((error) => {
+async function containerRuntime(): Promise<Runtime> {
+  const config = containerConfig();
+  // A rotated password (read again every few minutes): the client is built again with the new one.
+  if (runtime && config.engine.kind === 'server' && (await passwordChanged(config.engine)))
+    await dropRuntime();
+  runtime ??= (async () => createRuntime(config))().catch((error) => {
     runtime = undefined; // a failed connection is retried by the next invocation
     throw error;
   });
   return runtime;
 }
 
+async function dropRuntime(): Promise<void> {
+  const old = runtime;
+  runtime = undefined;
+  await old?.then((rt) => rt.close()).catch(() => undefined);
+}
+
 export const handler: (event: unknown, context: Context) => Promise<HandlerResult> = createHandler({
   runtime: containerRuntime,
+  renewRuntime: dropRuntime,
   config: containerConfig,
   telemetry: lambdaTelemetry(),
 });

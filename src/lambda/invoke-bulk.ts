@@ -20,7 +20,7 @@ export async function invokeBulk(
   context: Context,
   deps: HandlerDeps & { budget: NonNullable<HandlerDeps['budget']>; invoker: Invoker },
   logger: HandlerLogger,
-): Promise<BulkModeResult & { continuation_invoked?: boolean }> {
+): Promise<BulkModeResult & { continuation_invoked?: boolean; error?: string }> {
   const result = await runBulk(rt, detected.payload, {
     owner: context.awsRequestId,
     timeUp: deps.budget(context),
@@ -29,6 +29,15 @@ export async function invokeBulk(
   });
   if (result.retryable_failure) throw transientFailure(result.failed_files?.[0]?.error, failureCause(result));
   if (!result.continuation) return result;
+  // A hard cap on the chain (the template lets Lambda's loop detection pass it: RecursiveLoop Allow).
+  const handovers = result.continuation.invocation - 1;
+  if (handovers > rt.config.bulkMaxContinuations) {
+    const error =
+      `backfill stopped after ${handovers - 1} continuations (XAPI_BULK_MAX_CONTINUATIONS=` +
+      `${rt.config.bulkMaxContinuations}): invoke the same request again to carry on (loaded files are skipped)`;
+    logger.error(error, { after_key: result.continuation.after_key, run_id: result.run.run_id });
+    return { ...result, success: false, error };
+  }
   await deps.invoker(continuationPayload(detected.payload, result.continuation), context);
   logger.info('backfill continues in a new invocation', {
     after_key: result.continuation.after_key,

@@ -41,7 +41,12 @@ export const SERVICE_NAME = 'xapi-etl-processor';
  * cause chain) and one metrics instance, created once per container as Powertools recommends.
  */
 export function powertoolsTelemetry(
-  options: { namespace?: string; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } = {},
+  options: {
+    namespace?: string;
+    logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    /** Also a [processing_mode, section_id] set for work on one section (XAPI_METRICS_SECTION_DIMENSION). */
+    sectionDimension?: boolean;
+  } = {},
 ): HandlerTelemetry {
   const logger = new Logger({
     serviceName: SERVICE_NAME,
@@ -62,10 +67,13 @@ export function powertoolsTelemetry(
       resetKeys: () => logger.resetKeys(),
     },
     publishInvocation: (f, requestId) => {
-      // section_id is a dimension only when the work covered one known section: a dimension per
-      // arbitrary list would explode CloudWatch's metric count.
+      // One metric set per processing mode (the totals an operator alarms on). The section is metadata (in the
+      // log line, searchable with Logs Insights) and a dimension only where asked for: a dimension per section
+      // is 7 custom metrics per section, 14,000 for 2,000 sections.
       metrics.addDimension('processing_mode', f.processing_mode);
-      if (typeof f.section_id === 'string') metrics.addDimension('section_id', f.section_id);
+      if (options.sectionDimension && typeof f.section_id === 'string')
+        metrics.addDimensions({ processing_mode: f.processing_mode, section_id: f.section_id });
+      if (f.section_id !== null) metrics.addMetadata('section_id', sectionText(f.section_id));
       metrics.addMetadata('request_id', requestId);
       metrics.addMetric('events_processed', MetricUnit.Count, f.events_processed);
       metrics.addMetric('video_events_processed', MetricUnit.Count, f.video_events_processed);
@@ -79,10 +87,19 @@ export function powertoolsTelemetry(
   };
 }
 
+/** A list of sections as metadata: a few named, then how many. */
+function sectionText(section: string | string[]): string {
+  if (typeof section === 'string') return section;
+  return section.length <= 10 ? section.join(',') : `${section.slice(0, 10).join(',')},… (${section.length})`;
+}
+
 let shared: HandlerTelemetry | undefined;
 
-/** The container's one Powertools telemetry (created on first use, then kept, as Powertools recommends). */
+/**
+ * The container's one Powertools telemetry (created on first use, then kept, as Powertools recommends). The
+ * namespace is POWERTOOLS_METRICS_NAMESPACE (the template sets xapi-etl/<environment>), else `xapi-etl`.
+ */
 export function lambdaTelemetry(): HandlerTelemetry {
-  shared ??= powertoolsTelemetry();
+  shared ??= powertoolsTelemetry({ sectionDimension: process.env.XAPI_METRICS_SECTION_DIMENSION === 'true' });
   return shared;
 }

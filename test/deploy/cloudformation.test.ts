@@ -5,6 +5,7 @@ import type { SpecDatabase } from '@aws-cdk/service-spec-types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.mjs';
 import { ENVIRONMENT_VARIABLES, loadConfig } from '../../src/config/env.js';
+import { BUNDLE_EXTENSIONS } from '../../src/plan/key-layout.js';
 import {
   dependencyCycles,
   iamProblems,
@@ -218,42 +219,98 @@ describe('the function', () => {
 });
 
 describe('triggers, alarms, parameters and outputs', () => {
-  it('an owned bucket notifies the function for section/ *.jsonl and *.jsonl.gz', () => {
+  it('an owned bucket notifies the queue (or, direct, the function) for section/ and every suffix the code loads', () => {
     const bucket = resources.XapiBucket;
     expect(bucket.Condition).toBe('OwnsXapiBucket');
-    expect(bucket.DependsOn).toBe('S3InvokePermission');
-    const filters = bucket.Properties.NotificationConfiguration.LambdaConfigurations.map((c: Any) => {
-      expect(c.Function).toEqual({ 'Fn::GetAtt': ['ProcessorFunction', 'Arn'] });
-      expect(c.Event).toBe('s3:ObjectCreated:*');
-      return Object.fromEntries(c.Filter.S3Key.Rules.map((r: Any) => [r.Name, r.Value]));
+    expect(bucket.DependsOn).toEqual(['S3InvokePermission', 'IngestQueuePolicy']);
+    const [condition, queued, direct] = bucket.Properties.NotificationConfiguration['Fn::If'];
+    expect(condition).toBe('UseQueue');
+    const filters = (configs: Any[], key: string, target: Any) =>
+      configs.map((c: Any) => {
+        expect(c[key]).toEqual(target);
+        expect(c.Event).toBe('s3:ObjectCreated:*');
+        return Object.fromEntries(c.Filter.S3Key.Rules.map((r: Any) => [r.Name, r.Value]));
+      });
+    const viaQueue = filters(queued.QueueConfigurations, 'Queue', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
+    const viaFunction = filters(direct.LambdaConfigurations, 'Function', {
+      'Fn::GetAtt': ['ProcessorFunction', 'Arn'],
     });
-    expect(filters).toEqual([
-      { prefix: 'section/', suffix: '.jsonl' },
-      { prefix: 'section/', suffix: '.jsonl.gz' },
-    ]);
+    expect(viaFunction).toEqual(viaQueue);
+    // Every extension the code loads ends with one suffix, and no two suffixes overlap (S3 refuses that).
+    const suffixes = viaQueue.map((f) => f.suffix as string);
+    expect(viaQueue.every((f) => f.prefix === 'section/')).toBe(true);
+    for (const ext of BUNDLE_EXTENSIONS)
+      expect(
+        suffixes.filter((x) => ext.endsWith(x)),
+        ext,
+      ).toHaveLength(1);
+    for (const a of suffixes)
+      for (const b of suffixes) if (a !== b) expect(a.endsWith(b), `${a} / ${b}`).toBe(false);
     const permission = resources.S3InvokePermission;
-    expect(permission.Condition).toBe('OwnsXapiBucket');
     expect(permission.Properties.Principal).toBe('s3.amazonaws.com');
     expect(permission.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
   });
 
-  it('a bucket owned elsewhere triggers the function through an EventBridge rule', () => {
+  it('a bucket owned elsewhere triggers the queue (or the function) through an EventBridge rule', () => {
     const rule = resources.ObjectCreatedRule;
     expect(rule.Condition).toBe('UseEventBridge');
     expect(rule.Properties.EventPattern.source).toEqual(['aws.s3']);
     expect(rule.Properties.EventPattern['detail-type']).toEqual(['Object Created']);
-    expect(rule.Properties.EventPattern.detail.object.key).toEqual([
-      { wildcard: 'section/*.jsonl' },
-      { wildcard: 'section/*.jsonl.gz' },
-    ]);
-    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['ProcessorFunction', 'Arn'] });
+    expect(rule.Properties.EventPattern.detail.object.key).toEqual(
+      BUNDLE_EXTENSIONS.map((ext) => ({ wildcard: `section/*${ext}` })),
+    );
+    expect(rule.Properties.Targets[0].Arn).toEqual({
+      'Fn::If': [
+        'UseQueue',
+        { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+        { 'Fn::GetAtt': ['ProcessorFunction', 'Arn'] },
+      ],
+    });
     const permission = resources.EventBridgeInvokePermission;
-    expect(permission.Condition).toBe('UseEventBridge');
+    expect(permission.Condition).toBe('EventBridgeToFunction');
     expect(permission.Properties.SourceArn).toEqual({ 'Fn::GetAtt': ['ObjectCreatedRule', 'Arn'] });
-    // The DLQ policy names the rule by its ARN: the name must be the rule's.
+    // The DLQ policy and the queue policy name the rule by its ARN: the name must be the rule's.
     const policySource =
       resources.DeadLetterQueuePolicy.Properties.PolicyDocument.Statement[0].Condition.ArnEquals;
     expect(policySource['aws:SourceArn']['Fn::Sub']).toContain(`rule/${rule.Properties.Name['Fn::Sub']}`);
+    const queueSource =
+      resources.IngestQueuePolicy.Properties.PolicyDocument.Statement[1].Condition.ArnEquals;
+    expect(queueSource['aws:SourceArn']['Fn::Sub']).toContain(`rule/${rule.Properties.Name['Fn::Sub']}`);
+  });
+
+  it('the queue is the default: batches with partial failures, bounded concurrency, a redrivable DLQ', () => {
+    expect(parameters.TriggerMode).toMatchObject({ Default: 'queue', AllowedValues: ['queue', 'direct'] });
+    const mapping = resources.IngestQueueMapping;
+    expect(mapping.Condition).toBe('UseQueue');
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+      FunctionName: { Ref: 'ProcessorFunction' },
+      BatchSize: { Ref: 'QueueBatchSize' },
+      MaximumBatchingWindowInSeconds: { Ref: 'QueueBatchingWindow' },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: { Ref: 'QueueMaxConcurrency' } },
+    });
+    const queue = resources.IngestQueue.Properties;
+    // AWS: at least six times the function timeout (the largest the parameter allows).
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * parameters.Timeout.MaxValue);
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 10,
+    });
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(resources.IngestDeadLetterQueue.Properties.MessageRetentionPeriod).toBe(1209600);
+    // Lambda reads up to QueueBatchSize files a batch; a batch must fit the code's batch limit.
+    expect(parameters.QueueBatchSize.MaxValue).toBeLessThanOrEqual(1000);
+  });
+
+  it('backfills may continue past 16 invocations, up to the cap; REPORT lines are kept; metrics per environment', () => {
+    expect(fn.RecursiveLoop).toBe('Allow');
+    expect(fn.Environment.Variables.XAPI_BULK_MAX_CONTINUATIONS).toEqual({ Ref: 'MaxBulkContinuations' });
+    expect(fn.LoggingConfig.SystemLogLevel).toBe('INFO');
+    expect(fn.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toEqual({
+      'Fn::Sub': 'xapi-etl/${Environment}',
+    });
+    expect(fn.VpcConfig['Fn::If'][0]).toBe('InVpc');
   });
 
   it('alarms on function errors and on messages in the DLQ, to a topic with an optional e-mail', () => {
@@ -264,10 +321,35 @@ describe('triggers, alarms, parameters and outputs', () => {
     expect(errors.Properties.Dimensions).toEqual([
       { Name: 'FunctionName', Value: { Ref: 'ProcessorFunction' } },
     ]);
-    const dlq = alarms.find((a) => a.Properties.Namespace === 'AWS/SQS');
+    const dlq = alarms.find((a) => a.Properties.AlarmName['Fn::Sub']?.endsWith('-dlq-messages'));
     expect(dlq.Properties.MetricName).toBe('ApproximateNumberOfMessagesVisible');
     expect(dlq.Properties.Dimensions[0].Value).toEqual({ 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] });
-    for (const alarm of [errors, dlq]) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    const lambdaMetrics = alarms
+      .filter((a) => a.Properties.Namespace === 'AWS/Lambda')
+      .map((a) => a.Properties.MetricName);
+    expect(lambdaMetrics.sort()).toEqual([
+      'AsyncEventsDropped',
+      'Errors',
+      'RecursiveInvocationsDropped',
+      'Throttles',
+    ]);
+    const sqs = alarms
+      .filter((a) => a.Properties.Namespace === 'AWS/SQS')
+      .map((a) => a.Properties.MetricName);
+    expect(sqs.sort()).toEqual([
+      'ApproximateAgeOfOldestMessage',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+    ]);
+    const near = resources.DurationNearTimeoutAlarm.Properties;
+    expect(near.Metrics[1].Expression).toEqual({ 'Fn::Sub': 'duration / (${Timeout} * 1000)' });
+    expect(near.Threshold).toBe(0.9);
+    const unsuccessful = resources.UnsuccessfulResultsAlarm.Properties;
+    expect(unsuccessful.Metrics.slice(0, 3).map((m: Any) => m.MetricStat.Metric.Dimensions[1].Value)).toEqual(
+      ['event', 'bulk', 'health'],
+    );
+    expect(resources.HealthCheckSchedule.Properties.Targets[0].Input).toBe('{"mode": "health"}');
     expect(resources.AlarmEmailSubscription.Condition).toBe('HasAlarmEmail');
   });
 

@@ -31,6 +31,10 @@ describe('least privilege: what the processor may do, and who may invoke it', ()
         's3:ListBucket',
         'secretsmanager:GetSecretValue',
         'sqs:SendMessage',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
       ].sort(),
     );
     expect(actions.some((a) => /^s3:(Put|Delete|Restore|Replicate)/.test(a))).toBe(false);

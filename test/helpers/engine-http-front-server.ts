@@ -19,7 +19,9 @@ import http from 'node:http';
 import { createChdbConnection } from 'chdb/connection';
 import { perQuerySettings } from '../../src/engine/per-query-settings.js';
 
-const [dataDir = '', user = 'default', password = ''] = process.argv.slice(2);
+const [dataDir = '', user = 'default', initialPassword = ''] = process.argv.slice(2);
+/** ClickHouse's own rotation, `ALTER USER <user> IDENTIFIED BY '<new>'`, changes it (as the server does). */
+let password = initialPassword;
 
 interface Session {
   connection: ReturnType<typeof createChdbConnection>;
@@ -195,6 +197,14 @@ const server = http.createServer({ maxHeaderSize: 2 * 1024 * 1024 }, async (req,
   const formQuery = fields.find(([n]) => n === 'query')?.[1];
   const insertSql = multipart ? null : url.searchParams.get('query');
   const sql = multipart ? (formQuery ?? '') : insertSql && text ? insertSql : (insertSql ?? text);
+  const rotation = /^\s*ALTER\s+USER\s+`?(\w+)`?\s+IDENTIFIED\s+(?:WITH\s+\w+\s+)?BY\s+'([^']*)'\s*$/i.exec(
+    sql,
+  );
+  if (rotation && rotation[1] === user) {
+    password = rotation[2] ?? '';
+    res.end();
+    return;
+  }
   const session = await acquire();
   try {
     const database = url.searchParams.get('database') ?? undefined;

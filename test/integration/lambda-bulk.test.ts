@@ -5,6 +5,7 @@ import { localContext } from '../../src/lambda/local-context.js';
 import type { BudgetStats, BulkModeResult } from '../../src/modes/bulk.js';
 import { planBulk } from '../../src/plan/bulk-plan.js';
 import type { Runtime } from '../../src/runtime.js';
+import { withBatches } from '../helpers/analytics-views.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput, emfDimensions } from '../helpers/capture-output.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -156,6 +157,44 @@ describe('Lambda handler, bulk mode: a 504-bundle backfill (chDB + s3rver)', () 
     );
   });
 
+  it('a backfill of more than 16 continuations finishes; a chain past XAPI_BULK_MAX_CONTINUATIONS stops and says so', async () => {
+    // Lambda's recursive-loop detection stops Lambda-only chains after ~16 invocations unless the function allows
+    // them (the template: RecursiveLoop Allow); the cap is ours.
+    const w = await world();
+    const rt = withBatches(w.rt, 8);
+    const payload = {
+      mode: 'bulk',
+      section_id: ['101', '202'],
+      start_date: '2024-01-10',
+      end_date: '2024-01-29',
+    };
+    const results = await backfill(rt, payload, (s) => s.batchesRun >= 1);
+    expect(results.length).toBe(20); // 160 bundles, 8 per invocation
+    expect(results.at(-1)).toMatchObject({ success: true, complete: true });
+    expect(results.at(-1)?.run).toMatchObject({
+      invocation: 20,
+      totals: { files_processed: 160, files_failed: 0 },
+    });
+    expect((await w.loadedRows()).size).toBe(160);
+
+    const capped = await h.isolated();
+    const small = {
+      ...withBatches(capped.rt, 8),
+      config: { ...withBatches(capped.rt, 8).config, bulkMaxContinuations: 3 },
+    };
+    const stopped = (await backfill(small, payload, (s) => s.batchesRun >= 1)) as (BulkModeResult & {
+      error?: string;
+    })[];
+    expect(stopped).toHaveLength(4); // the first invocation and three continuations
+    expect(stopped.at(-1)).toMatchObject({ success: false, complete: false });
+    expect(stopped.at(-1)?.error).toMatch(
+      /backfill stopped after 3 continuations \(XAPI_BULK_MAX_CONTINUATIONS=3\)/,
+    );
+    // The same request again carries on where the chain stopped.
+    const again = await backfill(small, payload, () => false);
+    expect(again.at(-1)).toMatchObject({ success: true, complete: true, files_processed: 160 - 32 });
+  }, 240_000);
+
   it('a run cut short by its time budget continues in new invocations and loads every file exactly once', async () => {
     const { backfill, tableCounts, loadedRows } = await world();
     const payload = { mode: 'bulk', section_id: SECTIONS, start_date: '2024-01-10', end_date: '2024-01-29' };
@@ -182,7 +221,7 @@ describe('Lambda handler, bulk mode: a 504-bundle backfill (chDB + s3rver)', () 
     expect([...rows.values()].every((n) => n === 1)).toBe(true);
     expect((await tableCounts()).statements).toBe(240 * STATEMENTS_PER_BUNDLE);
 
-    // Metrics: one EMF blob per invocation, no section_id dimension for a list of sections.
+    // Metrics: one EMF blob per invocation, totals per mode.
     const blobs = out.emf().filter((b) => b.processing_mode === 'bulk');
     expect(blobs.length).toBeGreaterThanOrEqual(results.length);
     const dims = emfDimensions(blobs.at(-1));
@@ -230,7 +269,7 @@ describe('Lambda handler, bulk mode: a 504-bundle backfill (chDB + s3rver)', () 
     expect([...rows.keys()].some((k) => NOISE.includes(k))).toBe(false);
   });
 
-  it('a single bounded section is a metrics dimension; once loaded, nothing is left to load', async () => {
+  it('a single bounded section is in the metrics (metadata, not a dimension); once loaded, nothing is left to load', async () => {
     const { backfill } = await world();
     const payload = { mode: 'bulk', section_id: '202', start_date: DAYS[0], end_date: DAYS[1] };
     const [first] = await backfill(payload);
@@ -245,6 +284,6 @@ describe('Lambda handler, bulk mode: a 504-bundle backfill (chDB + s3rver)', () 
       files_skipped: 8,
       success: 1,
     });
-    expect(emfDimensions(blob)).toEqual([['service', 'processing_mode', 'section_id']]);
+    expect(emfDimensions(blob)).toEqual([['service', 'processing_mode']]);
   });
 });

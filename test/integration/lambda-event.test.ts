@@ -65,7 +65,9 @@ describe('Lambda handler, event mode (chDB + s3rver)', () => {
       CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
     };
     expect(aws.CloudWatchMetrics[0]?.Namespace).toBe('xapi-etl');
-    expect(aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'processing_mode', 'section_id']]);
+    // Totals per mode; the section as metadata, not a dimension (a metric per section would cost 7 each).
+    expect(aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'processing_mode']]);
+    expect(emf?.section_id).toBe(payload.key.split('/')[1]);
     expect(aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name).sort()).toEqual(
       [
         'duration',
