@@ -82,3 +82,16 @@ export function redactSecrets(text: string): string {
   out = out.replace(secretPatterns[2] as RegExp, '//[REDACTED]@');
   return out;
 }
+
+/** The reason a run was aborted at the Lambda invocation's deadline (src/lambda/deadline.ts). */
+export class DeadlineReached extends Error {
+  /** How long a cancelled query is waited for before the invocation answers without it (half the margin). */
+  readonly graceMs: number;
+  constructor(marginMs: number) {
+    super(
+      `cancelled ${Math.round(marginMs / 1000)} s before the invocation's timeout, so that no query outlives it; retried`,
+    );
+    this.name = 'DeadlineReached';
+    this.graceMs = marginMs / 2;
+  }
+}

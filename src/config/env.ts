@@ -36,7 +36,11 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(14 * 60 * 1000),
-  CLICKHOUSE_S3_AUTH: z.enum(['credentials', 'nosign', 'server']).default('credentials'),
+  CLICKHOUSE_S3_AUTH: z.enum(['credentials', 'nosign', 'server', 'role']).default('credentials'),
+  CLICKHOUSE_S3_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN')
+    .optional(),
   CLICKHOUSE_S3_NAMED_COLLECTION: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a named collection identifier')
@@ -88,8 +92,14 @@ export interface S3Config {
   endpoint?: string;
   region: string;
   /** How ClickHouse authenticates its own s3() reads. */
-  clickhouseAuth: 'credentials' | 'nosign' | 'server';
+  clickhouseAuth: 'credentials' | 'nosign' | 'server' | 'role';
   namedCollection?: string;
+  /**
+   * A role for ClickHouse's reads alone: with `role`, ClickHouse (Cloud) assumes it per query
+   * (`extra_credentials(role_arn = …)`); with `credentials`, the processor assumes it and passes that role's
+   * short-lived credentials instead of its own.
+   */
+  roleArn?: string;
 }
 
 export interface AppConfig {
@@ -154,6 +164,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  CLICKHOUSE_SHARDED: needs CLICKHOUSE_CLUSTER (the cluster whose shards hold the data)',
     );
   }
+  if (e.CLICKHOUSE_S3_AUTH === 'role' && !e.CLICKHOUSE_S3_ROLE_ARN) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CLICKHOUSE_S3_ROLE_ARN: CLICKHOUSE_S3_AUTH=role needs the role ClickHouse assumes',
+    );
+  }
+  if (e.CLICKHOUSE_S3_ROLE_ARN && (e.CLICKHOUSE_S3_AUTH === 'nosign' || e.CLICKHOUSE_S3_AUTH === 'server')) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CLICKHOUSE_S3_ROLE_ARN: used with CLICKHOUSE_S3_AUTH=role or credentials only',
+    );
+  }
   if (e.CLICKHOUSE_S3_NAMED_COLLECTION && e.CLICKHOUSE_S3_AUTH !== 'credentials') {
     throw new ConfigError(
       'Invalid configuration:\n  CLICKHOUSE_S3_NAMED_COLLECTION: cannot be combined with CLICKHOUSE_S3_AUTH=nosign|server',
@@ -182,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
       clickhouseAuth: e.CLICKHOUSE_S3_AUTH,
       namedCollection: e.CLICKHOUSE_S3_NAMED_COLLECTION,
+      ...(e.CLICKHOUSE_S3_ROLE_ARN ? { roleArn: e.CLICKHOUSE_S3_ROLE_ARN } : {}),
     },
     environment: e.ENVIRONMENT,
     validation: e.XAPI_VALIDATION,

@@ -46,7 +46,11 @@ export async function createEngine(config: AppConfig, options: EngineOptions = {
     });
     let second: Promise<ClickHouseClient> | undefined;
     monitor = () => {
-      second ??= openEmbeddedClient(ec.dataDir, { lockWaitMs: 0 });
+      // In the same database: a cancelled batch records its failure through it (src/load/run-batch.ts).
+      second ??= openEmbeddedClient(ec.dataDir, { lockWaitMs: 0 }).then(async (c) => {
+        await c.command({ query: `USE ${database}` });
+        return c;
+      });
       return second;
     };
     closeMonitor = async () => {

@@ -1,11 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { cleanupIfDue } from '../cleanup/cleanup-if-due.js';
 import { forgetPassword } from '../engine/password.js';
+import { withAbortSignal } from '../engine/with-abort-signal.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import type { BudgetStats, BulkOptions } from '../modes/bulk.js';
 import { zeroCounts } from '../modes/result.js';
 import { expireIfDue } from '../retention/expire-if-due.js';
 import { assertSchemaCurrent, SchemaBehindError } from '../schema/schema-state.js';
+import { invocationDeadline } from './deadline.js';
 import { type DetectedPayload, detectMode, PayloadError } from './detect-mode.js';
 import type { HandlerDeps, HandlerResult, InvalidResult, ModeResult } from './handler-types.js';
 import { logInvocation } from './invocation-log.js';
@@ -37,6 +39,9 @@ export function lambdaBudget(context: Context): BulkOptions['timeUp'] {
   return (s: BudgetStats) => context.getRemainingTimeInMillis() < LAMBDA_RESERVE_MS + 1.5 * s.longestBatchMs;
 }
 
+/** The least time left after a load for the hourly cleanup and expiry to start. */
+const HOUSEKEEPING_MIN_MS = 120_000;
+
 export function createHandler(deps: HandlerDeps) {
   const telemetry = deps.telemetry ?? lambdaTelemetry();
   const { logger } = telemetry;
@@ -46,14 +51,28 @@ export function createHandler(deps: HandlerDeps) {
     if (detected.mode === 'health') return invokeHealth(detected.payload, deps);
     const rt = await deps.runtime();
     await assertSchemaCurrent(rt.engine.client, rt.config.database);
-    const result =
-      detected.mode === 'event'
-        ? await invokeEvent(rt, detected, context, deps, logger)
-        : await invokeBulk(rt, detected, context, full, logger);
-    const report = (message: string, detail: Record<string, unknown>) => logger.info(message, detail);
-    await cleanupIfDue(rt, report);
-    await expireIfDue(rt, report);
-    return result;
+    const deadline = invocationDeadline(context, deps.signal);
+    const bounded = { signal: deadline.signal, deadlineAt: deadline.atMs };
+    // This invocation's queries give up at its deadline, even on a ClickHouse that stopped answering.
+    const mine = {
+      ...rt,
+      engine: { ...rt.engine, client: withAbortSignal(rt.engine.client, deadline.deadlineSignal) },
+    };
+    try {
+      const result =
+        detected.mode === 'event'
+          ? await invokeEvent(mine, detected, context, { ...deps, ...bounded }, logger)
+          : await invokeBulk(mine, detected, context, { ...full, ...bounded }, logger);
+      // Housekeeping (hourly) only with time to spare: it never runs into the deadline.
+      if (!deadline.signal?.aborted && context.getRemainingTimeInMillis() > HOUSEKEEPING_MIN_MS) {
+        const report = (message: string, detail: Record<string, unknown>) => logger.info(message, detail);
+        await cleanupIfDue(rt, report);
+        await expireIfDue(rt, report);
+      }
+      return result;
+    } finally {
+      deadline.clear();
+    }
   }
 
   /** A rotated password: ClickHouse refuses the one in use; the secret is read again and the run retried once. */

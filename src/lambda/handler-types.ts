@@ -29,6 +29,8 @@ export interface HandlerDeps {
   onBulkProgress?: BulkOptions['onProgress'];
   /** Stops a local run (Ctrl-C in the CLI): between batches, cancelling the one running. */
   signal?: AbortSignal;
+  /** Set by the handler from the invocation's deadline (src/lambda/deadline.ts). */
+  deadlineAt?: number;
 }
 
 export interface InvalidResult extends ModeCounts {

@@ -26,6 +26,7 @@ export async function invokeBulk(
     timeUp: deps.budget(context),
     onProgress: deps.onBulkProgress,
     signal: deps.signal,
+    deadlineAt: deps.deadlineAt,
   });
   if (result.retryable_failure) throw transientFailure(result.failed_files?.[0]?.error, failureCause(result));
   if (!result.continuation) return result;

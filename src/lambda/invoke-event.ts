@@ -21,7 +21,11 @@ export async function invokeEvent(
   deps: HandlerDeps,
   logger: HandlerLogger,
 ): Promise<EventModeResult & { batchItemFailures?: { itemIdentifier: string }[] }> {
-  const result = await runEvent(rt, detected.targets, { signal: deps.signal, owner: context.awsRequestId });
+  const result = await runEvent(rt, detected.targets, {
+    signal: deps.signal,
+    deadlineAt: deps.deadlineAt,
+    owner: context.awsRequestId,
+  });
   if (detected.source !== 'sqs') {
     if (result.retryable_failure) {
       throw transientFailure(result.files.find((f) => f.retryable)?.error, failureCause(result));

@@ -76,9 +76,11 @@ export function decide(state: VersionState, owner: string, force: boolean): Clai
   if (!latest) return { kind: 'claim', generation: 1, earlier };
   const next = { kind: 'claim' as const, generation: latest.generation + 1, earlier };
   if (latest.status === 'loaded') return force ? next : { kind: 'loaded' };
-  if (latest.status === 'failed' || latest.status === 'superseded') return next;
-  // Unfinished: a load in progress, or one that died.
+  // A load whose client gave up (a timeout) is `failed` while its INSERT may still run on the server: it is
+  // retried only once none of its queries runs (else the retry's rows and the late ones would both land).
   if (state.running) return { kind: 'in_progress', by: latest.owner };
+  if (latest.status === 'failed' || latest.status === 'superseded') return next;
+  // Unfinished: a load that died.
   if (latest.leaseExpired || latest.owner === owner) return next;
   return { kind: 'in_progress', by: latest.owner };
 }
@@ -141,7 +143,7 @@ export async function readVersionStates(
   }
   const unfinished = [...states.values()]
     .map((s) => s.claims.at(-1))
-    .filter((c) => c !== undefined && (c.status === 'loading' || c.status === null));
+    .filter((c) => c !== undefined && c.status !== 'loaded');
   if (unfinished.length > 0) {
     const running = await runningMarkers(
       client,
@@ -162,6 +164,11 @@ export interface BatchClaims {
   loaded: SourceObject[];
   /** Held by another load. */
   inProgress: SourceObject[];
+  /**
+   * Held by an earlier attempt of this same owner (a Lambda retry keeps the request id) whose query still runs:
+   * not "someone else's" — the caller retries it rather than counting it done.
+   */
+  heldByOwner: SourceObject[];
 }
 
 export interface ClaimTarget {
@@ -188,12 +195,13 @@ export async function claimBatch(
 ): Promise<BatchClaims> {
   const decideAndClaim = async (): Promise<BatchClaims> => {
     const states = await readVersionStates(target.client, objects, owner.cluster);
-    const out: BatchClaims = { claims: [], loaded: [], inProgress: [] };
+    const out: BatchClaims = { claims: [], loaded: [], inProgress: [], heldByOwner: [] };
     const wanted: Wanted[] = [];
     for (const object of objects) {
       const d = decide(states.get(id(object)) ?? { claims: [], running: false }, owner.owner, force);
       if (d.kind === 'loaded') out.loaded.push(object);
-      else if (d.kind === 'in_progress') out.inProgress.push(object);
+      else if (d.kind === 'in_progress')
+        (d.by === owner.owner ? out.heldByOwner : out.inProgress).push(object);
       else wanted.push({ object, generation: d.generation, earlier: d.earlier });
     }
     out.claims = target.inProcess

@@ -72,6 +72,8 @@ export interface IngestOptions {
   shouldStop?: () => boolean;
   /** Aborting stops the run: the running batch is cancelled, no other starts (Ctrl-C in the CLI). */
   signal?: AbortSignal;
+  /** When the run must be over (epoch ms): each load INSERT gets the time left as `max_execution_time`. */
+  deadlineAt?: number;
   /**
    * Who loads (claims the files): the Lambda request id, which Lambda's retries of the same event keep,
    * so that a retry takes its own crashed load over at once. Default: this process's run.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EngineError } from '../errors.js';
 import { type ClaimTarget, claimBatch, decide, readVersionStates } from '../ledger/claims.js';
 import { versionId } from '../ledger/version-id.js';
 import type { SourceObject } from '../plan/source-object.js';
@@ -86,9 +87,14 @@ export async function ingest(
     }
     // One marker names every query of this batch: its INSERT, refresh and cleanup (progress, Ctrl-C, takeover).
     const marker = randomUUID();
-    const { claims, loaded, inProgress } = await claimBatch(target, batch, owner, marker, force);
+    const { claims, loaded, inProgress, heldByOwner } = await claimBatch(target, batch, owner, marker, force);
     for (const object of loaded) results.push({ ...object, ...zeroCounts(), outcome: 'skipped' });
     for (const object of inProgress) results.push({ ...object, ...zeroCounts(), outcome: 'in_progress' });
+    for (const object of heldByOwner) {
+      const error = new EngineError(HELD_BY_OWNER, { retryable: true });
+      retryableError ??= error;
+      results.push({ ...object, ...zeroCounts(), outcome: 'failed', error: HELD_BY_OWNER, retryable: true });
+    }
     if (claims.length > 0) {
       const ran = await runBatch({ rt, claims, marker, options, progress, access });
       if (ran.outcome.kind === 'cancelled') {
@@ -112,6 +118,9 @@ export async function ingest(
     remaining,
   };
 }
+
+const HELD_BY_OWNER =
+  'an earlier attempt of this invocation is still loading it (its query runs on the server): retried once it ends';
 
 function dedupe(objects: SourceObject[]): SourceObject[] {
   const seen = new Set<string>();

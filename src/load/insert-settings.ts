@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { baseClient } from '../engine/with-abort-signal.js';
 
 /**
  * Settings of the load INSERT that decide how fast the parse views run (measured in BENCHMARKS.md).
@@ -67,17 +68,18 @@ const threadsByClient = new WeakMap<ClickHouseClient, Promise<number>>();
  */
 export function engineThreads(client: ClickHouseClient, configured: number | undefined): Promise<number> {
   if (configured) return Promise.resolve(configured);
-  let threads = threadsByClient.get(client);
+  const key = baseClient(client);
+  let threads = threadsByClient.get(key);
   if (!threads) {
     const asked = client
       .query({ query: "SELECT toUInt32(getSetting('max_threads')) AS n", format: 'JSONEachRow' })
       .then((rs) => rs.json<{ n: number | string }>())
       .then((rows) => Math.max(1, Number(rows[0]?.n ?? 1)));
     threads = asked.catch((error: unknown) => {
-      if (threadsByClient.get(client) === threads) threadsByClient.delete(client);
+      if (threadsByClient.get(key) === threads) threadsByClient.delete(key);
       throw error;
     });
-    threadsByClient.set(client, threads);
+    threadsByClient.set(key, threads);
   }
   return threads;
 }

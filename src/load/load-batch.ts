@@ -37,6 +37,7 @@ export async function loadBatch(
   marker: string,
   mode: string,
   access: S3Access | undefined,
+  deadlineAt?: number,
 ): Promise<Map<string, FileCounts>> {
   const client = rt.engine.client;
   const first = (batch[0] as PlannedFile).object;
@@ -83,6 +84,10 @@ export async function loadBatch(
       // Also as log_comment: chDB keeps query ids of its own, and system.processes cuts the query text
       // after 100,000 characters, which a batch's planned keys and ETags alone can pass.
       log_comment: marker,
+      // The server stops the INSERT by itself at the invocation's deadline, even if the kill cannot reach it.
+      ...(deadlineAt
+        ? { max_execution_time: Math.max(1, Math.floor((deadlineAt - Date.now()) / 1000)) }
+        : {}),
     },
   });
   const rs = await client.query({

@@ -2,7 +2,7 @@ import { refreshAnalytics } from '../analytics/refresh.js';
 import { recordSuperseded } from '../cleanup/superseded.js';
 import { classifyEngineError } from '../engine/error-classes.js';
 import { stopQueries, watchQuery } from '../engine/running-queries.js';
-import { EngineError, errorMessage, XapiEtlError } from '../errors.js';
+import { DeadlineReached, EngineError, errorMessage, XapiEtlError } from '../errors.js';
 import type { Claim } from '../ledger/claims.js';
 import { type FileCounts, type LedgerWrite, recordFiles } from '../ledger/ledger.js';
 import { parseKey } from '../plan/key-layout.js';
@@ -99,12 +99,40 @@ function recordEarlierLoads(ctx: BatchContext): Promise<void> {
 }
 
 function insertBatch(ctx: BatchContext): Promise<Map<string, FileCounts>> {
+  return notPastDeadline(ctx.options.signal, insert(ctx));
+}
+
+/**
+ * At the Lambda's deadline the INSERT is killed (the signal's listener above), but an engine notices a kill only
+ * at its next check (a blocked S3 read can take seconds): the invocation waits for it half its margin, then
+ * answers without it. The file is then `failed`, and its retry waits until no query of this load runs
+ * (src/ledger/claims.ts), so the late end of the old INSERT never meets the retry's rows. Ctrl-C waits.
+ */
+function notPastDeadline<T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      const reason = signal.reason;
+      if (reason instanceof DeadlineReached) timer = setTimeout(() => reject(reason), reason.graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+function insert(ctx: BatchContext): Promise<Map<string, FileCounts>> {
   return loadBatch(
     ctx.rt,
     ctx.claims.map((c) => ({ object: c.object, loadId: c.claimId })),
     ctx.marker,
     ctx.options.mode,
     ctx.access,
+    ctx.options.deadlineAt,
   );
 }
 
@@ -170,9 +198,18 @@ async function failBatch(
 ): Promise<{ outcome: BatchOutcome; results: FileResult[] }> {
   const interrupted = ctx.options.signal?.aborted === true;
   const error = cause instanceof XapiEtlError ? cause : engineError(cause);
-  const message = interrupted ? INTERRUPTED : errorMessage(error);
-  await recordFiles(
-    ctx.rt.engine.client,
+  // The Lambda's deadline says why it stopped; Ctrl-C's plain abort gets the CLI's words.
+  const reason = ctx.options.signal?.reason;
+  const message = interrupted
+    ? reason instanceof DeadlineReached
+      ? reason.message
+      : INTERRUPTED
+    : errorMessage(error);
+  // Cancelled: through the monitoring connection, as the kill went. The embedded engine's main connection
+  // answers one query at a time, and may still be in the killed INSERT (a server's are independent requests).
+  const client = interrupted ? await ctx.rt.engine.monitor() : ctx.rt.engine.client;
+  const written = recordFiles(
+    client,
     ctx.claims.map((c) => ({
       ...ledgerWrite(ctx, c, startedAt),
       status: 'failed' as const,
@@ -180,6 +217,11 @@ async function failBatch(
       error: message,
     })),
   ).catch(() => undefined);
+  // At a deadline, a stalled ClickHouse must not hold the answer: the write is waited for half the margin (the
+  // claim's lease and the retry's takeover cover a `loading` left behind).
+  await (reason instanceof DeadlineReached
+    ? Promise.race([written, new Promise((r) => setTimeout(r, reason.graceMs).unref())])
+    : written);
   if (interrupted) return { outcome: { kind: 'cancelled' }, results: [] };
   const results: FileResult[] = ctx.claims.map((c) => ({
     ...c.object,

@@ -73,7 +73,7 @@ function s3Call(urlParam: string, access: S3Access, format: string, cluster?: st
   if (access.namedCollection) {
     return `${fn}(${clusterArg}${access.namedCollection}, url = {${urlParam}:String}, format = '${format}')`;
   }
-  return `${fn}(${clusterArg}{${urlParam}:String}${access.argsSql}, '${format}')`;
+  return `${fn}(${clusterArg}{${urlParam}:String}${access.argsSql}, '${format}'${access.trailingSql ?? ''})`;
 }
 
 function groupByFolder(objects: SourceObject[]): SourceObject[][] {

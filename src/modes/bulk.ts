@@ -35,6 +35,8 @@ export interface BulkOptions {
   onProgress?: (p: BulkProgress) => void;
   /** Aborting stops between batches and cancels the running one; the result carries a continuation. */
   signal?: AbortSignal;
+  /** See IngestOptions.deadlineAt. */
+  deadlineAt?: number;
   /** Who claims the files (the Lambda request id); see IngestOptions.owner. */
   owner?: string;
 }
@@ -192,6 +194,7 @@ async function loadInWindows(
       force,
       shouldStop: budget.shouldStop,
       signal: options.signal,
+      deadlineAt: options.deadlineAt,
       onProgress: (p) => {
         const skipped = window.length - p.filesTotal;
         options.onProgress?.({

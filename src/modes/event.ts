@@ -47,7 +47,7 @@ const HEAD_CONCURRENCY = 8;
 export async function runEvent(
   rt: Runtime,
   targets: EventTarget[],
-  options: { force?: boolean; signal?: AbortSignal; owner?: string } = {},
+  options: { force?: boolean; signal?: AbortSignal; deadlineAt?: number; owner?: string } = {},
 ): Promise<EventModeResult> {
   const files = new Map<string, EventFileResult>();
   const toHead: { id: string; target: EventTarget }[] = [];
@@ -94,6 +94,7 @@ export async function runEvent(
     mode: 'event',
     force: options.force,
     signal: options.signal,
+    deadlineAt: options.deadlineAt,
     owner: options.owner,
   });
   const byKey = new Map([...files.values()].map((f) => [`${f.bucket}\u0000${f.key}`, f]));

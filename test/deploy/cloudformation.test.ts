@@ -189,6 +189,11 @@ describe('the function', () => {
       const ref = value.Ref;
       if (typeof ref === 'string' && parameters[ref])
         return String(parameters[ref].Default ?? 'ch.example.com');
+      const sub = (value as { 'Fn::Sub'?: unknown })['Fn::Sub'];
+      if (typeof sub === 'string' && !sub.includes('AWS::'))
+        return sub.replace(/\$\{(\w+)\}/g, (_m, name: string) => String(parameters[name]?.Default ?? ''));
+      if (JSON.stringify(value).includes('ClickHouseReadRole'))
+        return 'arn:aws:iam::123456789012:role/xapi-etl-clickhouse-read-dev-eu-west-1';
       return sampleArn;
     };
     const env = Object.fromEntries(
@@ -311,6 +316,9 @@ describe('triggers, alarms, parameters and outputs', () => {
       'Fn::Sub': 'xapi-etl/${Environment}',
     });
     expect(fn.VpcConfig['Fn::If'][0]).toBe('InVpc');
+    // A query's client timeout is the function's timeout; the claim lease outlasts the longest timeout allowed.
+    expect(fn.Environment.Variables.CLICKHOUSE_REQUEST_TIMEOUT_MS).toEqual({ 'Fn::Sub': '${Timeout}000' });
+    expect(1020).toBeGreaterThanOrEqual(parameters.Timeout.MaxValue + 60); // XAPI_CLAIM_LEASE_SECONDS' default
   });
 
   it('alarms on function errors and on messages in the DLQ, to a topic with an optional e-mail', () => {

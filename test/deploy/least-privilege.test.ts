@@ -35,6 +35,7 @@ describe('least privilege: what the processor may do, and who may invoke it', ()
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
         'sqs:ChangeMessageVisibility',
+        'sts:AssumeRole',
       ].sort(),
     );
     expect(actions.some((a) => /^s3:(Put|Delete|Restore|Replicate)/.test(a))).toBe(false);
@@ -42,6 +43,28 @@ describe('least privilege: what the processor may do, and who may invoke it', ()
     expect(trust).toEqual([
       { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ]);
+  });
+
+  it('ClickHouse reads with a role of its own: section/ of the bucket, nothing else; the function may only assume it', () => {
+    const role = resources.ClickHouseReadRole.Properties;
+    const actions = (role.Policies as Any[]).flatMap((p) =>
+      (p.PolicyDocument.Statement as Any[]).flatMap((st) => {
+        const s = st['Fn::If'] ? st['Fn::If'][1] : st;
+        return [s.Action].flat();
+      }),
+    );
+    expect([...new Set(actions)].sort()).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+    const trust = role.AssumeRolePolicyDocument.Statement;
+    expect(trust[0].Principal).toEqual({ AWS: { 'Fn::GetAtt': ['ProcessorRole', 'Arn'] } });
+    expect(trust[1]['Fn::If'][0]).toBe('TrustsClickHouseCloud');
+    const assume = (resources.ProcessorRole.Properties.Policies[0].PolicyDocument.Statement as Any[]).find(
+      (st) => st.Action === 'sts:AssumeRole',
+    );
+    expect(assume.Resource['Fn::Sub']).toContain(`:role/${role.RoleName['Fn::Sub']}`);
+    const fn = resources.ProcessorFunction.Properties;
+    expect(fn.Environment.Variables.CLICKHOUSE_S3_ROLE_ARN).toEqual({
+      'Fn::GetAtt': ['ClickHouseReadRole', 'Arn'],
+    });
   });
 
   it('every invoke permission names its source: the bucket (and account) or the rule', () => {

@@ -29,6 +29,16 @@ describe('who loads a file version (the claim decision)', () => {
     expect(decide(state([claim(1, { status: 'superseded' })]), 'me', false)).toMatchObject({ generation: 2 });
   });
 
+  it('a failed load whose query still runs (the client timed out, the server did not) is left until it ends', () => {
+    expect(decide(state([claim(1, { status: 'failed' })], true), 'me', false)).toEqual({
+      kind: 'in_progress',
+      by: 'lambda-request-1',
+    });
+    expect(decide(state([claim(1, { status: 'failed' })], true), 'me', true)).toMatchObject({
+      kind: 'in_progress',
+    });
+  });
+
   it('leaves a load in progress alone, even when forced', () => {
     for (const status of [null, 'loading'] as const) {
       expect(decide(state([claim(1, { status })]), 'me', true)).toEqual({
