@@ -16,7 +16,8 @@ deterministic zip named by its content hash, build/xapi-etl-processor-<sha256>.z
   --test                     build, then run the BUILT bundle's handler on every examples/*.json
                              payload against the embedded engine (chDB) and a local S3 (s3rver)
   --deploy FUNCTION_NAME     build, migrate the ClickHouse schema, replace the code of an existing Lambda
-                             function (e.g. xapi-etl-processor-dev, the stack's FunctionName output), then
+                             function (e.g. xapi-etl-processor-dev, the stack's FunctionName output), publish
+                             it as a version and move the alias the triggers invoke (live) to it, then
                              migrate again: the loads the old code made meanwhile are caught up. The
                              migrations run from here, against CLICKHOUSE_HOST (and _PORT, _DATABASE,
                              _USERNAME, _PASSWORD or _PASSWORD_SECRET_ARN, _CLUSTER) of this shell: the
@@ -40,6 +41,8 @@ die() {
 
 MODE=build
 FUNCTION_NAME=""
+# The alias the stack's triggers invoke (deploy/cloudformation.yaml, ProcessorAlias).
+ALIAS="${XAPI_ETL_ALIAS:-live}"
 CODE_BUCKET=""
 MIGRATE=yes
 while [[ $# -gt 0 ]]; do
@@ -139,14 +142,19 @@ case "$MODE" in
     fi
     migrate_schema "before the code"
     echo "Updating the code of $FUNCTION_NAME ..." >&2
-    deployed_sha="$(aws lambda update-function-code --function-name "$FUNCTION_NAME" "${source_args[@]}" \
-      --publish --query CodeSha256 --output text)" || die "update-function-code failed for $FUNCTION_NAME"
+    read -r deployed_sha version < <(aws lambda update-function-code --function-name "$FUNCTION_NAME" \
+      "${source_args[@]}" --publish --query '[CodeSha256, Version]' --output text) ||
+      die "update-function-code failed for $FUNCTION_NAME"
     aws lambda wait function-updated --function-name "$FUNCTION_NAME" ||
       die "$FUNCTION_NAME did not finish updating (see its Last update status in the console)"
     local_sha="$(node -e 'const c=require("node:crypto"),f=require("node:fs");process.stdout.write(c.createHash("sha256").update(f.readFileSync(process.argv[1])).digest("base64"))' "$ZIP")"
     [[ "$deployed_sha" == "$local_sha" ]] ||
       die "Lambda reports CodeSha256 $deployed_sha, the zip is $local_sha: the code was not replaced"
-    echo "Deployed $(basename "$ZIP") to $FUNCTION_NAME (CodeSha256 $deployed_sha)." >&2
+    [[ -n "${version:-}" ]] || die "update-function-code published no version of $FUNCTION_NAME"
+    # The triggers invoke the alias: it moves to the new version (roll back by moving it back).
+    aws lambda update-alias --function-name "$FUNCTION_NAME" --name "$ALIAS" --function-version "$version" \
+      --output text --query AliasArn >/dev/null || die "could not move alias $ALIAS of $FUNCTION_NAME to version $version"
+    echo "Deployed $(basename "$ZIP") to $FUNCTION_NAME version $version, alias $ALIAS (CodeSha256 $deployed_sha)." >&2
     migrate_schema "after the code: catching up what the old code loaded meanwhile"
     ;;
 esac

@@ -212,6 +212,17 @@ describe('the function', () => {
   it('retries asynchronous events, then parks them in an encrypted dead-letter queue', () => {
     const invoke = resources.ProcessorEventInvokeConfig.Properties;
     expect(invoke.FunctionName).toEqual({ Ref: 'ProcessorFunction' });
+    // On the alias every trigger invokes (deploy.sh moves it to each published version).
+    expect(invoke.Qualifier).toBe(resources.ProcessorAlias.Properties.Name);
+    expect(resources.ProcessorEventInvokeConfig.DependsOn).toBe('ProcessorAlias');
+    expect(resources.ProcessorAlias.Properties).toMatchObject({
+      Name: 'live',
+      FunctionVersion: { 'Fn::GetAtt': ['ProcessorVersion', 'Version'] },
+    });
+    for (const p of Object.values(resources).filter(
+      (r: Any) => r.Type === 'AWS::Lambda::Permission',
+    ) as Any[])
+      expect(p.Properties.FunctionName).toEqual({ Ref: 'ProcessorAlias' });
     expect(invoke.MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
     expect(invoke.MaximumRetryAttempts).toBeLessThanOrEqual(2);
     expect(invoke.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
@@ -237,9 +248,7 @@ describe('triggers, alarms, parameters and outputs', () => {
         return Object.fromEntries(c.Filter.S3Key.Rules.map((r: Any) => [r.Name, r.Value]));
       });
     const viaQueue = filters(queued.QueueConfigurations, 'Queue', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
-    const viaFunction = filters(direct.LambdaConfigurations, 'Function', {
-      'Fn::GetAtt': ['ProcessorFunction', 'Arn'],
-    });
+    const viaFunction = filters(direct.LambdaConfigurations, 'Function', { Ref: 'ProcessorAlias' });
     expect(viaFunction).toEqual(viaQueue);
     // Every extension the code loads ends with one suffix, and no two suffixes overlap (S3 refuses that).
     const suffixes = viaQueue.map((f) => f.suffix as string);
@@ -265,11 +274,7 @@ describe('triggers, alarms, parameters and outputs', () => {
       BUNDLE_EXTENSIONS.map((ext) => ({ wildcard: `section/*${ext}` })),
     );
     expect(rule.Properties.Targets[0].Arn).toEqual({
-      'Fn::If': [
-        'UseQueue',
-        { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
-        { 'Fn::GetAtt': ['ProcessorFunction', 'Arn'] },
-      ],
+      'Fn::If': ['UseQueue', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] }, { Ref: 'ProcessorAlias' }],
     });
     const permission = resources.EventBridgeInvokePermission;
     expect(permission.Condition).toBe('EventBridgeToFunction');
@@ -289,7 +294,7 @@ describe('triggers, alarms, parameters and outputs', () => {
     expect(mapping.Condition).toBe('UseQueue');
     expect(mapping.Properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
-      FunctionName: { Ref: 'ProcessorFunction' },
+      FunctionName: { Ref: 'ProcessorAlias' },
       BatchSize: { Ref: 'QueueBatchSize' },
       MaximumBatchingWindowInSeconds: { Ref: 'QueueBatchingWindow' },
       FunctionResponseTypes: ['ReportBatchItemFailures'],

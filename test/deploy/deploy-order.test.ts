@@ -48,8 +48,9 @@ case "$1 $2" in
   "lambda update-function-code")
     echo "schema at the code update: $(${schemaVersion})" >> "${log}"
     zip="$(printf '%s\\n' "$@" | sed -n 's#^fileb://##p')"
-    node -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("base64"))' "$zip" ;;
+    node -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("base64") + "\\t7\\n")' "$zip" ;;
   "lambda wait") ;;
+  "lambda update-alias") echo "alias args: $*" >> "${log}"; echo "arn:aws:lambda:us-east-1:000000000000:function:f:live" ;;
   *) echo "unexpected aws $*" >&2; exit 1 ;;
 esac
 `,
@@ -90,6 +91,9 @@ esac
       'lambda update-function-code',
       `schema at the code update: ${latest}`,
       'lambda wait',
+      'lambda update-alias',
+      // The triggers' alias moves to the version just published.
+      'alias args: lambda update-alias --function-name xapi-etl-processor-test --name live --function-version 7 --output text --query AliasArn',
     ]);
     // Both runs of migrate, the second one after the code.
     expect(run.stderr).toMatch(
