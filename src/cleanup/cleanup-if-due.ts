@@ -1,3 +1,4 @@
+import { hourlyGate } from '../hourly.js';
 import type { Runtime } from '../runtime-types.js';
 import { cleanupSuperseded } from './cleanup.js';
 
@@ -6,16 +7,13 @@ import { cleanupSuperseded } from './cleanup.js';
  * left of superseded loads (src/cleanup/cleanup.ts), one batch of at most 1,000 (nothing to do is one query).
  * A failure is reported and never fails the load; the next hour tries again.
  */
-const EVERY_MS = 3_600_000;
-const lastRun = new WeakMap<object, number>();
+const due = hourlyGate();
 
 export async function cleanupIfDue(
   rt: Runtime,
   report: (message: string, detail: Record<string, unknown>) => void,
 ): Promise<void> {
-  const last = lastRun.get(rt.engine.client) ?? 0;
-  if (Date.now() - last < EVERY_MS) return;
-  lastRun.set(rt.engine.client, Date.now());
+  if (!due(rt.engine.client)) return;
   try {
     const result = await cleanupSuperseded(rt.engine.client, { schema: rt.engine.schema, maxBatches: 1 });
     if (result.loads > 0) report('cleanup: deleted what was left of superseded loads', { ...result });

@@ -86,3 +86,16 @@ export function classifyEngineError(error: unknown): ErrorClass {
   if (/timeout|socket hang up|network|connection/i.test(message)) return { retryable: true, kind: 'NETWORK' };
   return { retryable: true, kind: 'UNKNOWN' };
 }
+
+/** Kinds of a refused login: ClickHouse's names, and its number when the name is missing. */
+const AUTHENTICATION = new Set([
+  'AUTHENTICATION_FAILED',
+  'WRONG_PASSWORD',
+  'REQUIRED_PASSWORD',
+  'CLICKHOUSE_516',
+]);
+
+/** ClickHouse refused the credentials (a rotated password does that), however the error was wrapped. */
+export function isAuthenticationFailure(error: unknown): boolean {
+  return AUTHENTICATION.has(classifyEngineError(error).kind);
+}

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { cleanupIfDue } from '../cleanup/cleanup-if-due.js';
+import { isAuthenticationFailure } from '../engine/error-classes.js';
 import { forgetPassword } from '../engine/password.js';
 import { withAbortSignal } from '../engine/with-abort-signal.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
@@ -173,18 +174,4 @@ function schemaBehind(
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
-}
-
-/** ClickHouse's AUTHENTICATION_FAILED (516), anywhere in the cause chain. */
-function isAuthenticationFailure(error: unknown): boolean {
-  for (
-    let e = error as { code?: unknown; type?: unknown; message?: unknown; cause?: unknown } | undefined,
-      depth = 0;
-    e && depth < 8;
-    e = e.cause as typeof e, depth++
-  ) {
-    if (e.code === '516' || e.code === 516 || e.type === 'AUTHENTICATION_FAILED') return true;
-    if (typeof e.message === 'string' && /AUTHENTICATION_FAILED/.test(e.message)) return true;
-  }
-  return false;
 }

@@ -1,3 +1,4 @@
+import { hourlyGate } from '../hourly.js';
 import type { Runtime } from '../runtime-types.js';
 import { expireData } from './expire.js';
 
@@ -6,8 +7,7 @@ import { expireData } from './expire.js';
  * container, it drops the months that have aged out (src/retention/expire.ts; nothing to do is one query). A
  * failure is reported and never fails the load; the next hour tries again.
  */
-const EVERY_MS = 3_600_000;
-const lastRun = new WeakMap<object, number>();
+const due = hourlyGate();
 
 export async function expireIfDue(
   rt: Runtime,
@@ -15,9 +15,7 @@ export async function expireIfDue(
 ): Promise<void> {
   const days = rt.config.retentionDays;
   if (!days) return;
-  const last = lastRun.get(rt.engine.client) ?? 0;
-  if (Date.now() - last < EVERY_MS) return;
-  lastRun.set(rt.engine.client, Date.now());
+  if (!due(rt.engine.client)) return;
   try {
     const result = await expireData(rt.engine.client, { retentionDays: days, schema: rt.engine.schema });
     const dropped = Object.values(result.partitions).reduce((n, p) => n + p.length, 0);

@@ -323,7 +323,9 @@ describe('triggers, alarms, parameters and outputs', () => {
     expect(fn.VpcConfig['Fn::If'][0]).toBe('InVpc');
     // A query's client timeout is the function's timeout; the claim lease outlasts the longest timeout allowed.
     expect(fn.Environment.Variables.CLICKHOUSE_REQUEST_TIMEOUT_MS).toEqual({ 'Fn::Sub': '${Timeout}000' });
-    expect(1020).toBeGreaterThanOrEqual(parameters.Timeout.MaxValue + 60); // XAPI_CLAIM_LEASE_SECONDS' default
+    const lease = loadConfig({ CLICKHOUSE_HOST: 'ch.example.com', CLICKHOUSE_PASSWORD: 'x' }).claimLeaseMs;
+    expect(lease).toBeGreaterThanOrEqual((parameters.Timeout.MaxValue + 60) * 1000);
+    expect(fn.Environment.Variables.XAPI_CLAIM_LEASE_SECONDS).toBeUndefined(); // the default, then
   });
 
   it('alarms on function errors and on messages in the DLQ, to a topic with an optional e-mail', () => {
