@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { type PointerPath, parseJsonPointer } from '../plan/json-pointer.js';
+import { compileKeyLayout, DEFAULT_KEY_LAYOUT, type KeyLayout } from '../plan/key-layout.js';
 
 /**
  * Every environment variable the processor reads, validated once (at cold start for the Lambda,
@@ -54,6 +56,19 @@ const envSchema = z.object({
   XAPI_ETL_DATA_DIR: z.string().min(1).default('.xapi-etl'),
   XAPI_ETL_LOCK_WAIT_MS: z.coerce.number().int().min(0).default(15_000),
   XAPI_VALIDATION: z.enum(['lenient', 'strict']).default('lenient'),
+  XAPI_KEY_LAYOUT: z.string().default(DEFAULT_KEY_LAYOUT),
+  XAPI_SECTION_POINTER: z.string().optional(),
+  XAPI_STATEMENT_FIELD: z
+    .string()
+    .regex(/^\P{Cc}{1,128}$/u, 'must be a field name of 1 to 128 characters')
+    .optional(),
+  XAPI_ASPECTS_TABLE: z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]{0,62}\.[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+      'must be database.table (plain identifiers)',
+    )
+    .optional(),
   XAPI_BATCH_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -102,6 +117,15 @@ export interface S3Config {
   roleArn?: string;
 }
 
+/** Where files sit and what a record of them holds (docs/sources.md). */
+export interface SourceConfig {
+  layout: KeyLayout;
+  /** XAPI_SECTION_POINTER: the statement's section, for a layout without {section_id}. */
+  sectionPointer?: { pointer: string; path: PointerPath };
+  /** XAPI_STATEMENT_FIELD: each record is an envelope; the statement is this field (an object or a JSON string). */
+  statementField?: string;
+}
+
 export interface AppConfig {
   engine: EngineConfig;
   database: string;
@@ -118,6 +142,9 @@ export interface AppConfig {
   s3: S3Config;
   environment: 'dev' | 'staging' | 'prod';
   validation: 'lenient' | 'strict';
+  source: SourceConfig;
+  /** XAPI_ASPECTS_TABLE: every loaded statement is also written, once, into this table of Aspects' raw shape. */
+  aspectsTable?: string;
   batch: { maxBytes: number; maxFiles: number };
   /** Parallel streams of a load INSERT; unset = the engine's max_threads (its cores). */
   insertThreads?: number;
@@ -180,6 +207,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const source = sourceConfig(e.XAPI_KEY_LAYOUT, e.XAPI_SECTION_POINTER, e.XAPI_STATEMENT_FIELD);
+
   return {
     engine: e.CLICKHOUSE_HOST
       ? {
@@ -206,6 +235,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     environment: e.ENVIRONMENT,
     validation: e.XAPI_VALIDATION,
+    source,
+    ...(e.XAPI_ASPECTS_TABLE ? { aspectsTable: e.XAPI_ASPECTS_TABLE } : {}),
     batch: { maxBytes: e.XAPI_BATCH_MAX_BYTES, maxFiles: e.XAPI_BATCH_MAX_FILES },
     insertThreads: e.XAPI_INSERT_THREADS,
     claimLeaseMs: e.XAPI_CLAIM_LEASE_SECONDS * 1000,
@@ -213,6 +244,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bulkMaxContinuations: e.XAPI_BULK_MAX_CONTINUATIONS,
     runningInLambda,
   };
+}
+
+function sourceConfig(
+  template: string,
+  pointer: string | undefined,
+  field: string | undefined,
+): SourceConfig {
+  const layout = compileKeyLayout(template);
+  const source: SourceConfig = { layout, ...(field ? { statementField: field } : {}) };
+  if (pointer === undefined) return source;
+  if (layout.has('section_id')) {
+    throw new ConfigError(
+      `Invalid configuration:\n  XAPI_SECTION_POINTER: the key layout names the section ({section_id} in "${template}"); set one or the other`,
+    );
+  }
+  const path = parseJsonPointer(pointer);
+  if (typeof path === 'string')
+    throw new ConfigError(`Invalid configuration:\n  XAPI_SECTION_POINTER: ${path}`);
+  return { ...source, sectionPointer: { pointer, path } };
 }
 
 function pickKnown(env: Record<string, string | undefined>): Record<string, string> {

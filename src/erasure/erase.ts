@@ -33,6 +33,8 @@ export interface ErasureCounts {
   learner_state: number;
   actor_day_state: number;
   load_touched_viewers: number;
+  /** The learner's events in Aspects' raw table (XAPI_ASPECTS_TABLE), when one is configured. */
+  aspects_events?: number;
 }
 
 export interface ErasureResult {
@@ -50,6 +52,11 @@ export interface EraseOptions {
   cluster?: string;
   /** How long to wait for loads that started before the erasure (default 15 min, a Lambda's longest). */
   waitMs?: number;
+  /**
+   * XAPI_ASPECTS_TABLE: the erased statements' events are deleted there too (by event_id). What Aspects' own views
+   * derived from them is Aspects' to erase (docs/aspects.md).
+   */
+  aspectsTable?: string;
 }
 
 const PERSON = 'hasAny(person_keys, {keys:Array(String)})';
@@ -100,6 +107,14 @@ export async function eraseActors(
       load_touched_viewers: await count(
         'SELECT count() AS n FROM load_touched_viewers WHERE actor_key IN {keys:Array(String)}',
       ),
+      ...(options.aspectsTable
+        ? {
+            aspects_events: await count(
+              `SELECT count() AS n FROM ${options.aspectsTable} WHERE event_id IN (SELECT statement_id FROM (${targets}))`,
+              e,
+            ),
+          }
+        : {}),
     };
   };
   const base = { actors: identifiers.length, key_hashes: hashes };
@@ -193,6 +208,7 @@ export async function eraseActors(
     `(section_id, statement_date, statement_id) IN (
         SELECT section_id, statement_date, statement_id FROM erased_statements WHERE erasure_id = {erasure:UUID})`,
   );
+  if (options.aspectsTable) await eraseFromAspects(client, options.aspectsTable, erasureId);
   await del('rejected_statements', PERSON);
   await del('video_viewer_state', 'actor_key IN {keys:Array(String)}');
   await del('learner_state', 'actor_key IN {keys:Array(String)}');
@@ -222,3 +238,27 @@ export async function eraseActors(
   await record('done', counts, true);
   return { erasure_id: erasureId, dry_run: false, ...base, removed: counts };
 }
+
+/**
+ * Aspects' raw table is not ours to rewrite (no APPLY DELETED MASK): a lightweight delete hides the events at once,
+ * merges purge them. The ids are read here and passed as values: a DELETE's subquery is resolved in the database of
+ * the table it deletes from, where erased_statements is not.
+ */
+async function eraseFromAspects(client: ClickHouseClient, table: string, erasureId: string): Promise<void> {
+  const rs = await client.query({
+    query:
+      'SELECT DISTINCT toString(statement_id) AS id FROM erased_statements WHERE erasure_id = {erasure:UUID}',
+    query_params: { erasure: erasureId },
+    format: 'JSONEachRow',
+  });
+  const ids = (await rs.json<{ id: string }>()).map((r) => r.id);
+  for (let i = 0; i < ids.length; i += ASPECTS_DELETE_IDS) {
+    await client.command({
+      query: `DELETE FROM ${table} WHERE event_id IN {ids:Array(UUID)}`,
+      query_params: { ids: ids.slice(i, i + ASPECTS_DELETE_IDS) },
+      clickhouse_settings: { lightweight_deletes_sync: '2' },
+    });
+  }
+}
+
+const ASPECTS_DELETE_IDS = 50_000;

@@ -4,6 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { endpointOf } from '../plan/s3-client.js';
 import { s3SourceError } from '../plan/s3-errors.js';
 import { type Bundle, bundleBody } from './bundles.js';
+import type { EncodedBundle } from './layout-keys.js';
 
 export interface WriteSummary {
   files: number;
@@ -25,6 +26,8 @@ export async function writeBundles(
   target: string,
   s3?: S3Client,
   onWritten?: (location: string) => void,
+  /** Another key layout or a compression (src/generate/layout-keys.ts); default: the bundle's key, as JSON lines. */
+  encode: (bundle: Bundle) => EncodedBundle = (bundle) => ({ key: bundle.key, body: bundleBody(bundle) }),
 ): Promise<WriteSummary> {
   const summary: WriteSummary = {
     files: 0,
@@ -39,16 +42,16 @@ export async function writeBundles(
   if (s3Target && !s3) throw new Error('writing to s3:// needs an S3 client');
   const pending: Promise<void>[] = [];
   for (const bundle of bundles) {
-    const body = bundleBody(bundle);
+    const { key: bundleKey, body } = encode(bundle);
     summary.files++;
     summary.lines += bundle.lines.length;
-    summary.bytes += Buffer.byteLength(body);
+    summary.bytes += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     for (const line of bundle.lines) summary[line.kind === 'statement' ? 'statements' : line.kind]++;
     const write = async () => {
       let location: string;
       if (s3Target && s3) {
         const [, bucket, prefix] = s3Target as unknown as [string, string, string];
-        const key = prefix ? `${prefix.replace(/\/?$/, '/')}${bundle.key}` : bundle.key;
+        const key = prefix ? `${prefix.replace(/\/?$/, '/')}${bundleKey}` : bundleKey;
         try {
           await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
         } catch (cause) {
@@ -60,7 +63,7 @@ export async function writeBundles(
         }
         location = `s3://${bucket}/${key}`;
       } else {
-        location = path.join(target, bundle.key);
+        location = path.join(target, bundleKey);
         await fs.mkdir(path.dirname(location), { recursive: true });
         await fs.writeFile(location, body);
       }

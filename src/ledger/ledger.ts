@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { parseKey } from '../plan/key-layout.js';
+import { defaultKeyLayout, type KeyLayout } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
 import { versionId } from './version-id.js';
 
@@ -67,13 +67,18 @@ export interface LedgerWrite {
   error?: string;
 }
 
-export async function recordFiles(client: ClickHouseClient, writes: LedgerWrite[]): Promise<void> {
+/** `layout` reads each key's section and event type for the ledger row (empty where the layout has none). */
+export async function recordFiles(
+  client: ClickHouseClient,
+  writes: LedgerWrite[],
+  layout: KeyLayout = defaultKeyLayout,
+): Promise<void> {
   if (writes.length === 0) return;
   await client.insert({
     table: 'ingested_files',
     format: 'JSONEachRow',
     values: writes.map((w) => {
-      const parts = parseKey(w.object.key);
+      const parts = layout.parse(w.object.key);
       return {
         bucket: w.object.bucket,
         key: w.object.key,

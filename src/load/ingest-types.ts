@@ -79,4 +79,10 @@ export interface IngestOptions {
    * so that a retry takes its own crashed load over at once. Default: this process's run.
    */
   owner?: string;
+  /**
+   * Load only these sections' statements (bulk `--section` with a layout whose section is in the statement): the
+   * files are claimed and recorded under a version tag of that scope (src/plan/source-object.ts), so that their
+   * other sections stay to load; records whose section is not one of these are neither loaded nor counted.
+   */
+  sections?: string[];
 }

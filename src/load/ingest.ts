@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { EngineError } from '../errors.js';
 import { type ClaimTarget, claimBatch, decide, readVersionStates } from '../ledger/claims.js';
 import { versionId } from '../ledger/version-id.js';
-import type { SourceObject } from '../plan/source-object.js';
+import { fileFormat } from '../plan/file-format.js';
+import { sniffCompressions } from '../plan/sniff-compression.js';
+import { type SourceObject, scopedToSections } from '../plan/source-object.js';
 import type { Runtime } from '../runtime-types.js';
 import { planBatches } from './batches.js';
 import type {
@@ -40,7 +42,8 @@ export async function ingest(
   options: IngestOptions,
 ): Promise<IngestResult> {
   const client = rt.engine.client;
-  const unique = dedupe(objects);
+  const sections = options.sections;
+  const unique = dedupe(sections ? objects.map((o) => scopedToSections(o, sections)) : objects);
   const owner = {
     owner: options.owner ?? PROCESS_OWNER,
     leaseMs: rt.config.claimLeaseMs,
@@ -64,18 +67,26 @@ export async function ingest(
       : {}),
   };
 
-  const batches = planBatches(todo, rt.config.batch);
+  // Names without an extension (Firehose's): their first bytes say how to decompress them.
+  const readable: SourceObject[] = [];
+  for (const o of await sniffCompressions(rt.s3, todo)) {
+    const unreadable = unreadableBy(rt, o);
+    if (unreadable)
+      results.push({ ...o, ...zeroCounts(), outcome: 'failed', error: unreadable, retryable: false });
+    else readable.push(o);
+  }
+  const batches = planBatches(readable, rt.config.batch);
   const progress: IngestProgress = {
     batch: 0,
     batches: batches.length,
     filesDone: 0,
-    filesTotal: todo.length,
+    filesTotal: readable.length,
     bytesDone: 0,
-    bytesTotal: todo.reduce((n, o) => n + o.size, 0),
+    bytesTotal: readable.reduce((n, o) => n + o.size, 0),
     rowsDone: 0,
   };
   let retryableError: Error | undefined;
-  const access = todo.some((o) => o.kind === 's3') ? await resolveS3Access(rt.config.s3) : undefined;
+  const access = readable.some((o) => o.kind === 's3') ? await resolveS3Access(rt.config.s3) : undefined;
 
   // The connection that watches and stops a load is opened before the first INSERT, not in its middle.
   if (batches.length > 0 && (options.onProgress || options.signal)) await rt.engine.monitor();
@@ -121,6 +132,16 @@ export async function ingest(
 
 const HELD_BY_OWNER =
   'an earlier attempt of this invocation is still loading it (its query runs on the server): retried once it ends';
+
+/**
+ * What this engine cannot read at all, refused per file before any batch: one such file in a batch would fail the
+ * batch's other files with it. chDB is built without bzip2 (a ClickHouse server reads it).
+ */
+function unreadableBy(rt: Runtime, o: SourceObject): string | undefined {
+  if (rt.engine.kind === 'embedded' && (o.compression ?? fileFormat(o.key)?.compression) === 'bz2')
+    return 'bzip2 (.bz2) is read by a ClickHouse server, not by the embedded engine (chDB is built without it)';
+  return undefined;
+}
 
 function dedupe(objects: SourceObject[]): SourceObject[] {
   const seen = new Set<string>();

@@ -1,10 +1,10 @@
 import { EngineError } from '../errors.js';
 import type { FileCounts } from '../ledger/ledger.js';
-import { FILE_TIME_PATTERN, KEY_LAYOUT_PATTERN } from '../plan/key-layout.js';
-import type { SourceObject } from '../plan/source-object.js';
+import { objectEtag, type SourceObject } from '../plan/source-object.js';
 import type { Runtime } from '../runtime-types.js';
 import { engineThreads, insertSettings } from './insert-settings.js';
 import { buildInsertSql, FILE_COUNTS_SQL } from './insert-sql.js';
+import { recordSql } from './record-sql.js';
 import type { S3Access } from './s3-access.js';
 import { buildSourceSql } from './source-sql.js';
 
@@ -38,6 +38,7 @@ export async function loadBatch(
   mode: string,
   access: S3Access | undefined,
   deadlineAt?: number,
+  scopeSections?: string[],
 ): Promise<Map<string, FileCounts>> {
   const client = rt.engine.client;
   const first = (batch[0] as PlannedFile).object;
@@ -51,19 +52,20 @@ export async function loadBatch(
   const cluster = isS3 ? rt.engine.cluster : undefined;
   const objects = batch.map((f) => f.object);
   const source = buildSourceSql(objects, { s3: rt.config.s3, access, cluster });
+  const records = recordSql(rt.config.source, scopeSections);
   const threads = await engineThreads(client, rt.config.insertThreads);
   await client.command({
     query_id: marker,
-    query: buildInsertSql(source, rt.config.validation),
+    query: buildInsertSql(source, rt.config.validation, records),
     query_params: {
       ...source.params,
+      ...records.params,
       ...(cluster ? { cluster_name: cluster } : {}),
       is_s3: isS3,
       planned_keys: objects.map((o) => o.key),
-      planned_etags: objects.map((o) => o.etag),
+      planned_etags: objects.map(objectEtag),
+      ...(scopeSections ? { planned_versions: objects.map((o) => o.etag) } : {}),
       planned_load_ids: batch.map((f) => f.loadId),
-      key_layout: KEY_LAYOUT_PATTERN,
-      file_time_pattern: FILE_TIME_PATTERN,
       load_mode: mode,
       validation: rt.config.validation,
       bucket: first.bucket,

@@ -1,11 +1,11 @@
 import { refreshAnalytics } from '../analytics/refresh.js';
+import { forwardToAspects } from '../aspects/forward.js';
 import { recordSuperseded } from '../cleanup/superseded.js';
 import { classifyEngineError } from '../engine/error-classes.js';
 import { stopQueries, watchQuery } from '../engine/running-queries.js';
 import { DeadlineReached, EngineError, errorMessage, XapiEtlError } from '../errors.js';
 import type { Claim } from '../ledger/claims.js';
 import { type FileCounts, type LedgerWrite, recordFiles } from '../ledger/ledger.js';
-import { parseKey } from '../plan/key-layout.js';
 import type { Runtime } from '../runtime-types.js';
 import { resolveVoids } from '../voiding/resolve-voids.js';
 import type { FileResult, IngestOptions, IngestProgress } from './ingest-types.js';
@@ -15,7 +15,7 @@ import type { S3Access } from './s3-access.js';
 /**
  * One batch of claimed files, step by step:
  *   ledger `loading` → the INSERT → earlier loads recorded as superseded → voids resolved → analytics refreshed
- *   → ledger `loaded` → the files' results.
+ *   → statements forwarded to Aspects (if configured) → ledger `loaded` → the files' results.
  * No mutation: a reload's rows replace the earlier loads' by each table's key, and what is left of those is
  * deleted off the load path (src/cleanup/cleanup.ts).
  * Every query carries the batch's marker (progress, Ctrl-C, a takeover's check). A file's result is given once,
@@ -53,6 +53,7 @@ export async function runBatch(ctx: BatchContext): Promise<{ outcome: BatchOutco
     await watch?.stop();
     await resolveBatchVoids(ctx);
     await refreshBatchAnalytics(ctx);
+    await forwardBatch(ctx);
     const results = fileResults(ctx, counts);
     await markFinished(ctx, startedAt, results);
     return { outcome: { kind: 'done' }, results };
@@ -78,6 +79,7 @@ async function markLoading(ctx: BatchContext, startedAt: Date): Promise<void> {
   await recordFiles(
     ctx.rt.engine.client,
     ctx.claims.map((c) => ledgerWrite(ctx, c, startedAt)),
+    ctx.rt.config.source.layout,
   );
 }
 
@@ -91,7 +93,7 @@ function recordEarlierLoads(ctx: BatchContext): Promise<void> {
     ctx.claims.flatMap((c) =>
       c.earlier.map((loadId) => ({
         loadId,
-        sectionId: parseKey(c.object.key)?.sectionId ?? '',
+        sectionId: ctx.rt.config.source.layout.parse(c.object.key)?.sectionId ?? '',
         supersededBy: c.claimId,
       })),
     ),
@@ -133,6 +135,7 @@ function insert(ctx: BatchContext): Promise<Map<string, FileCounts>> {
     ctx.options.mode,
     ctx.access,
     ctx.options.deadlineAt,
+    ctx.options.sections,
   );
 }
 
@@ -158,12 +161,25 @@ function refreshBatchAnalytics(ctx: BatchContext): Promise<void> {
   });
 }
 
+/** Aspects' raw table gets the batch's statements it does not hold yet (src/aspects/forward.ts). */
+async function forwardBatch(ctx: BatchContext): Promise<void> {
+  const table = ctx.rt.config.aspectsTable;
+  if (!table) return;
+  await forwardToAspects(
+    ctx.rt.engine.client,
+    table,
+    ctx.claims.map((c) => c.claimId),
+    { schema: ctx.rt.engine.schema, marker: ctx.marker },
+  );
+}
+
 /** Each file's counts; bytes but no lines read at the planned ETag: the object changed between planning and loading. */
 function fileResults(ctx: BatchContext, counts: Map<string, FileCounts>): FileResult[] {
   return ctx.claims.map((claim) => {
     const object = claim.object;
     const c = counts.get(`${object.key}\u0000${object.etag}`) ?? zeroCounts();
-    const superseded = c.lines === 0 && object.size > 0;
+    // A load of some sections only may find none of them in a file: that is no sign of a changed object.
+    const superseded = c.lines === 0 && object.size > 0 && object.s3Etag === undefined;
     return { ...object, ...c, outcome: superseded ? 'superseded' : 'loaded', load_id: claim.claimId };
   });
 }
@@ -183,6 +199,7 @@ async function markFinished(ctx: BatchContext, startedAt: Date, results: FileRes
         error: superseded ? 'object changed or vanished between planning and loading' : undefined,
       };
     }),
+    ctx.rt.config.source.layout,
   );
 }
 
@@ -216,6 +233,7 @@ async function failBatch(
       finishedAt: new Date(),
       error: message,
     })),
+    ctx.rt.config.source.layout,
   ).catch(() => undefined);
   // At a deadline, a stalled ClickHouse must not hold the answer: the write is waited for half the margin (the
   // claim's lease and the retry's takeover cover a `loading` left behind).

@@ -1,4 +1,5 @@
 import type { S3Config } from '../config/env.js';
+import { fileFormat } from '../plan/file-format.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { S3Access } from './s3-access.js';
 
@@ -29,14 +30,19 @@ export function buildSourceSql(
     const name = `src_${branches.length}`;
     const names = group.map((o) => baseName(o.key));
     const format = isJsonDocument(first.key) ? 'RawBLOB' : 'LineAsString';
+    // Named only when the content said it (a name without extension); otherwise ClickHouse goes by the extension.
+    const explicit = first.compression
+      ? { structure: format === 'RawBLOB' ? 'raw_blob String' : 'line String', method: first.compression }
+      : undefined;
     let table: string;
     if (first.kind === 'file') {
       params[name] = `${folder}${braceList(names)}`;
-      table = `file({${name}:String}, '${format}')`;
+      const args = explicit ? `, '${explicit.structure}', '${explicit.method}'` : '';
+      table = `file({${name}:String}, '${format}'${args})`;
     } else {
       if (!options.s3 || !options.access) throw new Error('S3 configuration is required for S3 objects');
       params[name] = objectUrl(options.s3, first.bucket, folder, names);
-      table = s3Call(name, options.access, format, options.cluster);
+      table = s3Call(name, options.access, format, explicit, options.cluster);
     }
     branches.push(format === 'RawBLOB' ? documentBranch(table) : `SELECT ${VIRTUALS}, line FROM ${table}`);
   }
@@ -44,42 +50,73 @@ export function buildSourceSql(
 }
 
 /**
- * `.json` files hold one JSON document, often pretty-printed over many lines: one statement, or an
- * array of statements (Open edX fixtures). Each is read whole (RawBLOB) and split here: every array
- * element becomes one "line" (line_number = its 1-based position), a single object is line 1, and a
- * file that is not one valid JSON document falls back to JSON lines, so loaded + rejected still
- * accounts for every element or line. An empty array yields one row (`not_an_object`), never nothing.
+ * Documents (`.json`, and names without extension such as Firehose's) are read whole (RawBLOB) and split here
+ * into records, each a "line" whose line_number is its 1-based position in the file:
+ *   - one valid JSON document: the elements of an array, the `statements` of an LRS result page
+ *     (`{"statements": [...], "more": …}`), or the object itself (one record);
+ *   - otherwise JSON lines, where a line holding objects concatenated with no separator (Firehose without a
+ *     newline delimiter) is split between them: at each `}` `{` (blanks between allowed) a cut is tried, and a piece
+ *     that is not valid JSON on its own is joined with the pieces after it that are not either (a `}{` inside a
+ *     string). Records are numbered in file order across lines.
+ * Nothing is dropped: text that is no record is a record of its own, rejected with its position; an empty array or
+ * page is one record (`not_an_object` / `not_a_statement`), so every file accounts for at least one row.
  */
 export function isJsonDocument(key: string): boolean {
-  return /\.json(\.(gz|zst|zstd))?$/i.test(key);
+  return fileFormat(key)?.kind === 'document';
 }
+
+/** \x1E (ASCII record separator) cannot occur inside a JSON string unescaped: a safe place to cut. */
+const SPLIT_CONCATENATED = `arrayMap(pieces -> arrayMap(run -> trimBoth(arrayStringConcat(run)), arraySplit((p, starts) -> starts,
+                pieces,
+                arrayMap((p, i) -> i = 1 OR isValidJSON(p) OR isValidJSON(pieces[i - 1]), pieces, arrayEnumerate(pieces)))),
+            [splitByChar('\\x1E', replaceRegexpAll(l, '}(\\\\s*){', '}\\\\1\\x1E{'))])[1]`;
 
 function documentBranch(table: string): string {
   return `SELECT src_path, src_etag, src_size, src_time, toUInt64(item_no - 1) AS src_row, item AS line
 FROM (
     SELECT ${VIRTUALS.replace(', _row_number AS src_row', '')},
         trimBoth(replaceRegexpOne(raw_blob, '^\\xEF\\xBB\\xBF', '')) AS doc,
-        multiIf(startsWith(doc, '[') AND isValidJSON(doc) AND JSONLength(doc) > 0, JSONExtractArrayRaw(doc),
-            isValidJSON(doc), [doc],
-            splitByChar('\\n', replaceRegexpOne(raw_blob, '\\r?\\n$', ''))) AS items
+        isValidJSON(doc) AS whole,
+        multiIf(whole AND startsWith(doc, '[') AND JSONLength(doc) > 0, JSONExtractArrayRaw(doc),
+            whole AND JSONType(doc, 'statements') = 'Array' AND JSONLength(doc, 'statements') > 0,
+                JSONExtractArrayRaw(doc, 'statements'),
+            whole, [doc],
+            arrayFlatten(arrayMap(l -> if(isValidJSON(l), [l], ${SPLIT_CONCATENATED}),
+                splitByChar('\\n', replaceRegexpOne(raw_blob, '\\r?\\n$', ''))))) AS items
     FROM ${table}
 )
 ARRAY JOIN items AS item, arrayEnumerate(items) AS item_no`;
 }
 
-function s3Call(urlParam: string, access: S3Access, format: string, cluster?: string): string {
+/** A compression named in the call (values from a fixed set: src/plan/file-format.ts), with the structure it needs. */
+interface ExplicitCompression {
+  structure: string;
+  method: string;
+}
+
+function s3Call(
+  urlParam: string,
+  access: S3Access,
+  format: string,
+  explicit: ExplicitCompression | undefined,
+  cluster?: string,
+): string {
   const fn = cluster ? 's3Cluster' : 's3';
   const clusterArg = cluster ? '{cluster_name:String}, ' : '';
   if (access.namedCollection) {
-    return `${fn}(${clusterArg}${access.namedCollection}, url = {${urlParam}:String}, format = '${format}')`;
+    const named = explicit
+      ? `, structure = '${explicit.structure}', compression_method = '${explicit.method}'`
+      : '';
+    return `${fn}(${clusterArg}${access.namedCollection}, url = {${urlParam}:String}, format = '${format}'${named})`;
   }
-  return `${fn}(${clusterArg}{${urlParam}:String}${access.argsSql}, '${format}'${access.trailingSql ?? ''})`;
+  const positional = explicit ? `, '${explicit.structure}', '${explicit.method}'` : '';
+  return `${fn}(${clusterArg}{${urlParam}:String}${access.argsSql}, '${format}'${positional}${access.trailingSql ?? ''})`;
 }
 
 function groupByFolder(objects: SourceObject[]): SourceObject[][] {
   const groups = new Map<string, SourceObject[]>();
   for (const o of objects) {
-    const id = `${o.kind}\u0000${o.bucket}\u0000${folderOf(o.key)}\u0000${isJsonDocument(o.key)}`;
+    const id = `${o.kind}\u0000${o.bucket}\u0000${folderOf(o.key)}\u0000${isJsonDocument(o.key)}\u0000${o.compression}`;
     const list = groups.get(id) ?? [];
     list.push(o);
     groups.set(id, list);

@@ -3,7 +3,7 @@ import { InputError } from '../errors.js';
 import { loadedVersions } from '../ledger/ledger.js';
 import { type IngestResult, ingest, totalsOf } from '../load/ingest.js';
 import { type BulkPlan, planBulk, type SectionDay } from '../plan/bulk-plan.js';
-import type { SourceObject } from '../plan/source-object.js';
+import { type SourceObject, scopedToSections } from '../plan/source-object.js';
 import type { BulkPayload, Continuation } from '../requests/bulk-request.js';
 import type { Runtime } from '../runtime-types.js';
 import { type RejectionCounts, rejectionsByReason } from './rejections.js';
@@ -79,14 +79,19 @@ export async function runBulk(
   if (!bucket)
     throw new InputError('Invalid payload: s3_bucket is not given and S3_XAPI_BUCKET_NAME is not set');
   const sections = payload.section_id === undefined ? undefined : [payload.section_id].flat();
+  const layout = rt.config.source.layout;
+  const prefix = payload.s3_prefix ?? layout.head;
   const plan = await planBulk(rt.s3, {
     bucket,
-    prefix: payload.s3_prefix,
+    layout,
+    prefix,
     sections,
     startDate: payload.start_date,
     endDate: payload.end_date,
     afterKey: payload.continuation?.after_key,
   });
+  // A section in the statement, not the key: every file of the range is planned, and only these sections loaded.
+  const scope = sections && !layout.has('section_id') ? sections : undefined;
   const prior = payload.continuation;
   const run = {
     run_id: prior?.run_id ?? randomUUID(),
@@ -98,7 +103,7 @@ export async function runBulk(
     section_id: sections === undefined ? null : sections.length === 1 ? (sections[0] as string) : sections,
     dry_run: payload.dry_run,
     bucket,
-    prefix: payload.s3_prefix,
+    prefix,
     start_date: payload.start_date ?? null,
     end_date: payload.end_date ?? null,
     force_reprocess: payload.force_reprocess,
@@ -106,7 +111,9 @@ export async function runBulk(
   const planned = { files: plan.files, bytes: plan.bytes, by_section_day: plan.by_section_day };
 
   if (payload.dry_run) {
-    const already = payload.force_reprocess ? 0 : await countLoaded(rt, plan.objects);
+    const already = payload.force_reprocess
+      ? 0
+      : await countLoaded(rt, scope ? plan.objects.map((o) => scopedToSections(o, scope)) : plan.objects);
     return {
       ...base,
       success: true,
@@ -120,7 +127,7 @@ export async function runBulk(
     };
   }
 
-  const loaded = await loadInWindows(rt, plan, payload.force_reprocess, options);
+  const loaded = await loadInWindows(rt, plan, payload.force_reprocess, options, scope);
   const counts = countsOf(loaded.totals);
   const totals = addTotals(prior?.totals ?? emptyTotals(), counts, loaded.totals.bytes);
   const failed = loaded.files.filter((f) => f.outcome === 'failed');
@@ -174,6 +181,7 @@ async function loadInWindows(
   plan: BulkPlan,
   force: boolean,
   options: BulkOptions,
+  sections: string[] | undefined,
 ): Promise<WindowedResult> {
   const all: Omit<IngestResult, 'totals'> = { files: [], retryableFailure: false, remaining: [] };
   const progress: BulkProgress = {
@@ -192,6 +200,7 @@ async function loadInWindows(
       owner: options.owner,
       mode: 'bulk',
       force,
+      ...(sections ? { sections } : {}),
       shouldStop: budget.shouldStop,
       signal: options.signal,
       deadlineAt: options.deadlineAt,

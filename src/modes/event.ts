@@ -1,7 +1,7 @@
 import { forEachLimited } from '../concurrency.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
 import { type FileOutcome, ingest } from '../load/ingest.js';
-import { isBundleKey, parseKey } from '../plan/key-layout.js';
+import { FORMATS_TEXT, isBundleKey } from '../plan/file-format.js';
 import { headObject } from '../plan/s3-objects.js';
 import type { SourceObject } from '../plan/source-object.js';
 import type { EventTarget } from '../requests/event-request.js';
@@ -49,6 +49,7 @@ export async function runEvent(
   targets: EventTarget[],
   options: { force?: boolean; signal?: AbortSignal; deadlineAt?: number; owner?: string } = {},
 ): Promise<EventModeResult> {
+  const layout = rt.config.source.layout;
   const files = new Map<string, EventFileResult>();
   const toHead: { id: string; target: EventTarget }[] = [];
   for (const t of targets) {
@@ -66,8 +67,13 @@ export async function runEvent(
       message_ids: t.messageId ? [t.messageId] : [],
     };
     files.set(id, file);
-    if (!isBundleKey(t.key) && !(t.alternateKeys ?? []).some(isBundleKey)) {
-      file.error = 'not a JSONL bundle (.jsonl, .ndjson, .json, optionally .gz/.zst): ignored';
+    const keys = [t.key, ...(t.alternateKeys ?? [])];
+    if (!keys.some(isBundleKey)) {
+      file.error = `not a JSONL bundle (${FORMATS_TEXT}): ignored`;
+      continue;
+    }
+    if (!keys.some((k) => layout.parse(k))) {
+      file.error = `does not match the key layout XAPI_KEY_LAYOUT=${layout.template}: ignored`;
       continue;
     }
     toHead.push({ id, target: t });
@@ -126,7 +132,7 @@ export async function runEvent(
     {
       success: counts.files_failed === 0,
       processing_mode: 'event',
-      section_id: singleSection(list.flatMap((f) => parseKey(f.key)?.sectionId ?? [])),
+      section_id: singleSection(list.flatMap((f) => layout.parse(f.key)?.sectionId || [])),
       ...counts,
       files: list,
       retryable_failure: list.some((f) => f.outcome === 'failed' && f.retryable === true),

@@ -7,12 +7,13 @@ import { stopQueries } from '../engine/running-queries.js';
 import { errorMessage } from '../errors.js';
 import { resolveS3Access } from '../load/s3-access.js';
 import { buildSourceSql } from '../load/source-sql.js';
-import { isBundleKey } from '../plan/key-layout.js';
+import { isBundleKey } from '../plan/file-format.js';
 import { endpointOf } from '../plan/s3-client.js';
 import { describeS3Failure } from '../plan/s3-errors.js';
 import { type SourceObject, stripEtagQuotes } from '../plan/source-object.js';
 import { label } from '../schema/migration-files.js';
 import { readSchemaState, type SchemaState } from '../schema/schema-state.js';
+import { aspectsCheck, sourceCheck } from './health-source.js';
 import { type ModeResultBase, zeroCounts } from './result.js';
 
 /**
@@ -33,6 +34,10 @@ export interface HealthModeResult extends ModeResultBase {
     s3_from_lambda: HealthCheck;
     s3_from_clickhouse: HealthCheck;
     ledger: HealthCheck;
+    /** The key layout and record shape in force. */
+    source: HealthCheck;
+    /** Only with XAPI_ASPECTS_TABLE. */
+    aspects?: HealthCheck;
   };
   reasons: string[];
 }
@@ -73,7 +78,7 @@ const PROBE_S3_SETTINGS: ClickHouseSettings = {
 
 export async function runHealth(parts: HealthParts, options: HealthOptions = {}): Promise<HealthModeResult> {
   const bucket = options.bucket ?? parts.config.s3.bucket;
-  const prefix = options.prefix ?? 'section/';
+  const prefix = options.prefix ?? parts.config.source.layout.head;
   const engine = parts.engine;
   const deadline = Date.now() + (options.timeLimitMs ?? HEALTH_TIME_LIMIT_MS);
   /** A check that runs a query on the engine (stopped if it runs out of time), or one that does not. */
@@ -119,6 +124,13 @@ export async function runHealth(parts: HealthParts, options: HealthOptions = {})
         ? engineDown
         : { ok: false, error: 'no bucket' };
 
+  const aspectsTable = parts.config.aspectsTable;
+  const aspects = aspectsTable
+    ? engine && clickhouse.ok
+      ? await check(() => aspectsCheck(engine.client, aspectsTable))
+      : engineDown
+    : undefined;
+
   const { sample, ...s3Lambda } = s3FromLambda;
   const checks: HealthModeResult['checks'] = {
     clickhouse,
@@ -126,6 +138,8 @@ export async function runHealth(parts: HealthParts, options: HealthOptions = {})
     s3_from_lambda: { ...s3Lambda, ...(sample ? { sample_key: sample.key } : {}) },
     s3_from_clickhouse: s3FromClickHouse,
     ledger,
+    source: sourceCheck(parts.config),
+    ...(aspects ? { aspects } : {}),
   };
   const reasons = Object.entries(checks)
     .filter(([, c]) => !c.ok)
@@ -336,6 +350,7 @@ export function healthWithoutEngine(error: unknown): HealthModeResult {
       s3_from_lambda: down,
       s3_from_clickhouse: down,
       ledger: down,
+      source: down,
     },
     reasons: [`runtime: ${reason}`],
   };

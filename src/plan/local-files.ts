@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { isBundleKey } from './key-layout.js';
+import { isBundleKey } from './file-format.js';
 import type { SourceObject } from './source-object.js';
 
 /** ClickHouse's file() treats these as glob syntax and cannot escape them. */

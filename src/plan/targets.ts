@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputError } from '../errors.js';
-import { isBundleKey } from './key-layout.js';
+import { isBundleKey } from './file-format.js';
 import { localSourceObjects } from './local-files.js';
 import { headObject, listObjects } from './s3-objects.js';
 import type { SourceObject } from './source-object.js';

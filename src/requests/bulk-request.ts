@@ -42,7 +42,8 @@ export const bulkPayloadSchema = z
     start_date: isoDate.optional(),
     end_date: isoDate.optional(),
     s3_bucket: bucketName.optional(),
-    s3_prefix: s3Prefix.default('section/'),
+    // Default: the folders the key layout starts with ("section/" for the default layout).
+    s3_prefix: s3Prefix.optional(),
     dry_run: z.boolean().default(false),
     force_reprocess: z.boolean().default(false),
     continuation: continuationSchema.optional(),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { SECTION_ID_PATTERN } from '../plan/key-layout.js';
 
 /**
  * The values users put in requests (payloads, CLI flags), validated strictly: bucket names, section ids,
@@ -10,11 +9,22 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const bucketName = z.string().regex(BUCKET_NAME, 'must be an S3 bucket name');
 
+/**
+ * Section ids: "123", a course key ("course-v1:FUN-MOOC+00002+session01") or an IRI when the section is in the
+ * statement. Values reach S3 calls and SQL only as parameters; still, nothing that reads as a path step, a quote
+ * or a blank is accepted (a typo or an injection attempt, never a section). A layout with {section_id} in the key
+ * also refuses "/" (src/plan/bulk-plan.ts).
+ */
+export const SECTION_ID_PATTERN = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[^\s\p{Cc}'"`\\]{1,512}$/u;
+
 /** A section id as users type it: "123", or a bare integer 123 (JSON numbers are an easy mistake). */
 export const sectionId = z
   .union([z.string(), z.number().int().nonnegative()])
   .transform((v) => String(v))
-  .refine((v) => SECTION_ID_PATTERN.test(v), 'must be a plain identifier (letters, digits, "_" and "-")');
+  .refine(
+    (v) => SECTION_ID_PATTERN.test(v),
+    'must be a section id (1 to 512 characters, no blanks, quotes, backslashes or "." / ".." path steps)',
+  );
 
 export const isoDate = z
   .string()

@@ -5,7 +5,8 @@ import type { SpecDatabase } from '@aws-cdk/service-spec-types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_RUNTIME } from '../../scripts/build-lambda.mjs';
 import { ENVIRONMENT_VARIABLES, loadConfig } from '../../src/config/env.js';
-import { BUNDLE_EXTENSIONS } from '../../src/plan/key-layout.js';
+import { BUNDLE_EXTENSIONS, isBundleKey } from '../../src/plan/file-format.js';
+import { compileKeyLayout } from '../../src/plan/key-layout.js';
 import {
   dependencyCycles,
   iamProblems,
@@ -13,6 +14,7 @@ import {
   loadSpec,
   policyStatements,
   referenceProblems,
+  resolveTemplate,
   specProblems,
   type Template,
   unusedParameters,
@@ -39,6 +41,95 @@ const BRIEF_VARIABLES = [
   'S3_XAPI_BUCKET_NAME',
   'ENVIRONMENT',
 ];
+
+/** The parameters without a default, for resolveTemplate. */
+const REQUIRED = {
+  ClickHouseHost: 'ch.example.com',
+  ClickHousePasswordSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:clickhouse-AbCdEf',
+  XapiBucketName: 'my-xapi-bucket',
+  CodeS3Bucket: 'my-artifacts-bucket',
+  CodeS3Key: 'xapi-etl/xapi-etl-processor-0123.zip',
+};
+/** The resources of a stack deployed with these parameter values (the rest at their defaults). */
+const deployed = (values: Record<string, string> = {}): Any =>
+  resolveTemplate(template, { ...REQUIRED, ...values }).template.Resources;
+
+/** The layouts the README documents, with the prefix and suffix choice each needs. */
+const LAYOUTS = {
+  default: {
+    KeyLayout: 'section/{section_id}/{event_type}/*',
+    KeyPrefix: 'section/',
+    KeySuffixes: 'bundles',
+  },
+  firehose: {
+    KeyLayout: 'firehose/section={section_id}/{yyyy}/{mm}/{dd}/{hh}/*',
+    KeyPrefix: 'firehose/',
+    KeySuffixes: 'any',
+  },
+  aspects: { KeyLayout: 'xapi/{yyyy}/{mm}/{dd}/{hh}/*.log.gz', KeyPrefix: 'xapi/', KeySuffixes: 'gzip' },
+  firehoseAtRoot: { KeyLayout: '{yyyy}/{mm}/{dd}/{hh}/*', KeyPrefix: '', KeySuffixes: 'any' },
+};
+
+type KeyFilter = { prefix?: string; suffix?: string };
+/**
+ * The key filters of the bucket's notification configurations (a bucket the stack owns), the same for the queue
+ * and for the function (TriggerMode=direct).
+ */
+const notificationFilters = (values: Record<string, string>): KeyFilter[] => {
+  const filters = (mode: 'queue' | 'direct') => {
+    const config = deployed({ ...values, CreateXapiBucket: 'true', TriggerMode: mode }).XapiBucket.Properties
+      .NotificationConfiguration;
+    const [key, target] =
+      mode === 'queue'
+        ? ['QueueConfigurations', { Queue: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] } }]
+        : ['LambdaConfigurations', { Function: { Ref: 'ProcessorAlias' } }];
+    expect(Object.keys(config)).toEqual([key]);
+    return (config[key] as Any[]).map((c) => {
+      expect(c).toMatchObject({ Event: 's3:ObjectCreated:*', ...target });
+      if (c.Filter === undefined) return {};
+      const rules = c.Filter.S3Key.Rules as Any[];
+      expect(rules.length, 'S3 refuses an empty list of rules').toBeGreaterThan(0);
+      expect(new Set(rules.map((r) => r.Name)).size, 'one prefix, one suffix').toBe(rules.length);
+      return Object.fromEntries(rules.map((r) => [r.Name, r.Value])) as KeyFilter;
+    });
+  };
+  const viaQueue = filters('queue');
+  expect(filters('direct')).toEqual(viaQueue);
+  return viaQueue;
+};
+const s3Notifies = (filters: KeyFilter[], key: string) =>
+  filters.some((f) => key.startsWith(f.prefix ?? '') && key.endsWith(f.suffix ?? ''));
+/** S3 refuses two configurations (of one event type) whose prefixes overlap and whose suffixes overlap. */
+const overlapping = (filters: KeyFilter[]) =>
+  filters.flatMap((a, i) =>
+    filters.slice(i + 1).flatMap((b) => {
+      const [pa, pb, sa, sb] = [a.prefix ?? '', b.prefix ?? '', a.suffix ?? '', b.suffix ?? ''];
+      const prefixes = pa.startsWith(pb) || pb.startsWith(pa);
+      const suffixes = sa.endsWith(sb) || sb.endsWith(sa);
+      return prefixes && suffixes ? [`${JSON.stringify(a)} / ${JSON.stringify(b)}`] : [];
+    }),
+  );
+
+/** The rule's patterns for detail.object.key (a bucket owned elsewhere); undefined: no condition on the key. */
+const eventBridgeKeyPatterns = (values: Record<string, string>): Any[] | undefined => {
+  const pattern = deployed({ ...values, CreateXapiBucket: 'false' }).ObjectCreatedRule.Properties
+    .EventPattern;
+  expect(pattern.source).toEqual(['aws.s3']);
+  expect(pattern['detail-type']).toEqual(['Object Created']);
+  expect(pattern.detail.bucket).toEqual({ name: [REQUIRED.XapiBucketName] });
+  return pattern.detail.object?.key;
+};
+/** EventBridge's wildcard: `*` is any run of characters (`/` included); nothing else is special here. */
+const wildcardMatches = (wildcard: string, key: string) =>
+  new RegExp(
+    `^${wildcard
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(key);
+const eventBridgeMatches = (patterns: Any[] | undefined, key: string) =>
+  patterns === undefined ||
+  patterns.some((p) => ('prefix' in p ? key.startsWith(p.prefix) : wildcardMatches(p.wildcard, key)));
 
 const mutate = (change: (t: Any) => void): Template => {
   const copy = structuredClone(template) as Any;
@@ -112,6 +203,33 @@ describe('deploy/cloudformation.yaml against the AWS resource specification', ()
     expect(iamProblems(wide).join('\n')).toContain('Resource "*"');
 
     expect(() => parseCloudFormationYaml('a: !Reff X\n')).toThrow(/Unresolved tag|!Reff/);
+
+    // resolveTemplate: the parameters' constraints, the conditions, the branches, the resources left out.
+    expect(() => resolveTemplate(template, { KeySufixes: 'any' })).toThrow(/no parameter KeySufixes/);
+    expect(() => deployed({ KeySuffixes: 'zip' })).toThrow(/KeySuffixes.*not one of bundles, gzip, any/);
+    expect(() => deployed({ MemorySize: '64' })).toThrow(/MemorySize.*less than 128/);
+    const direct = resolveTemplate(template, {
+      ...REQUIRED,
+      TriggerMode: 'direct',
+      CreateXapiBucket: 'true',
+    });
+    expect(direct.conditions).toMatchObject({
+      UseQueue: false,
+      OwnsXapiBucket: true,
+      UseEventBridge: false,
+      EventBridgeToFunction: false,
+      InVpc: false,
+      CreatePasswordSecret: false,
+    });
+    const stack = direct.template.Resources as Any;
+    expect(stack.ObjectCreatedRule).toBeUndefined();
+    expect(stack.IngestQueueMapping).toBeUndefined();
+    expect(stack.XapiBucket.Properties.NotificationConfiguration.LambdaConfigurations).toBeDefined();
+    expect(stack.ProcessorFunction.Properties.VpcConfig).toBeUndefined(); // AWS::NoValue
+    expect(stack.ProcessorFunction.Properties.Environment.Variables.CLICKHOUSE_PASSWORD_SECRET_ARN).toBe(
+      REQUIRED.ClickHousePasswordSecretArn,
+    );
+    expect(stack.ProcessorLogGroup.Properties.LogGroupName).toBe('/aws/lambda/xapi-etl-processor-dev');
   });
 });
 
@@ -127,12 +245,31 @@ describe('least-privilege role', () => {
     expect(iamProblems(template)).toEqual([]);
   });
 
-  it('reads only section/* of the xAPI bucket, and lists it only under that prefix', () => {
+  it('reads only KeyPrefix* of the xAPI bucket (section/* by default), and lists it only under that prefix', () => {
     const [read] = byAction('s3:GetObject');
-    expect(read.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${XapiBucketName}/section/*' });
+    expect(read.Resource).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:s3:::${XapiBucketName}/${KeyPrefix}*',
+    });
     const [list] = byAction('s3:ListBucket');
     expect(list.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${XapiBucketName}' });
-    expect(list.Condition.StringLike['s3:prefix']).toEqual(['section/', 'section/*']);
+    // Both the function's role and ClickHouse's read role, for the default prefix, another, and none.
+    for (const [prefix, listed] of [
+      ['section/', ['section/', 'section/*']],
+      ['xapi/', ['xapi/', 'xapi/*']],
+      ['', undefined],
+    ] as const) {
+      const stack = deployed({ KeyPrefix: prefix });
+      for (const role of ['ProcessorRole', 'ClickHouseReadRole']) {
+        const statements = stack[role].Properties.Policies.flatMap((p: Any) => p.PolicyDocument.Statement);
+        const get = statements.find((st: Any) => st.Action === 's3:GetObject');
+        expect(get.Resource, `${role} ${prefix}`).toEqual({
+          'Fn::Sub': `arn:\${AWS::Partition}:s3:::my-xapi-bucket/${prefix}*`,
+        });
+        const ls = statements.find((st: Any) => st.Action === 's3:ListBucket');
+        // Without a prefix the layout spans the bucket: listing it whole (no s3:prefix) must be allowed.
+        expect(ls.Condition, `${role} ${prefix}`).toEqual(listed && { StringLike: { 's3:prefix': listed } });
+      }
+    }
   });
 
   it('writes only its own log group, reads only its secret, sends only to its DLQ, invokes only itself', () => {
@@ -209,6 +346,49 @@ describe('the function', () => {
     expect(config.database).toBe('xapi_analytics');
   });
 
+  it('passes the key layout, the section pointer, the statement field and the Aspects table to the function', () => {
+    const variables = fn.Environment.Variables;
+    expect(variables).toMatchObject({
+      XAPI_KEY_LAYOUT: { Ref: 'KeyLayout' },
+      XAPI_SECTION_POINTER: { Ref: 'SectionPointer' },
+      XAPI_STATEMENT_FIELD: { Ref: 'StatementField' },
+      XAPI_ASPECTS_TABLE: { Ref: 'AspectsTable' },
+    });
+    for (const name of ['SectionPointer', 'StatementField', 'AspectsTable'])
+      expect(parameters[name].Default).toBe('');
+    // What the code makes of the function's environment, for the defaults and for the Aspects layout.
+    const configOf = (values: Record<string, string>) => {
+      const env = deployed(values).ProcessorFunction.Properties.Environment.Variables as Record<string, Cfn>;
+      const plain = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : k.endsWith('ROLE_ARN') ? 'arn:aws:iam::123456789012:role/r' : String(v),
+        ]),
+      );
+      return loadConfig({ ...plain, AWS_LAMBDA_FUNCTION_NAME: 'xapi-etl-processor-dev' });
+    };
+    const byDefault = configOf({});
+    expect(byDefault.source.layout.template).toBe('section/{section_id}/{event_type}/*');
+    expect(byDefault.source.sectionPointer).toBeUndefined(); // an empty variable is unset
+    expect(byDefault.source.statementField).toBeUndefined();
+    expect(byDefault.aspectsTable).toBeUndefined();
+    const aspects = configOf({
+      ...LAYOUTS.aspects,
+      SectionPointer: '/context/contextActivities/parent/0/id',
+      StatementField: 'statement',
+      AspectsTable: 'xapi.xapi_events_all',
+    });
+    expect(aspects.source.layout.template).toBe(LAYOUTS.aspects.KeyLayout);
+    // (Only that it arrived: its parsed shape is src/plan/json-pointer.ts's business.)
+    expect(JSON.stringify(aspects.source.sectionPointer)).toContain('contextActivities');
+    expect(aspects.source.statementField).toBe('statement');
+    expect(aspects.aspectsTable).toBe('xapi.xapi_events_all');
+    expect(configOf(LAYOUTS.firehose).source.layout.has('section_id')).toBe(true);
+    // The parameters refuse what the code would refuse at cold start.
+    expect(() => deployed({ AspectsTable: 'xapi_events_all' })).toThrow(/AspectsTable.*does not match/);
+    expect(() => deployed({ SectionPointer: 'context/x' })).toThrow(/SectionPointer.*does not match/);
+  });
+
   it('retries asynchronous events, then parks them in an encrypted dead-letter queue', () => {
     const invoke = resources.ProcessorEventInvokeConfig.Properties;
     expect(invoke.FunctionName).toEqual({ Ref: 'ProcessorFunction' });
@@ -239,40 +419,59 @@ describe('triggers, alarms, parameters and outputs', () => {
     const bucket = resources.XapiBucket;
     expect(bucket.Condition).toBe('OwnsXapiBucket');
     expect(bucket.DependsOn).toEqual(['S3InvokePermission', 'IngestQueuePolicy']);
-    const [condition, queued, direct] = bucket.Properties.NotificationConfiguration['Fn::If'];
-    expect(condition).toBe('UseQueue');
-    const filters = (configs: Any[], key: string, target: Any) =>
-      configs.map((c: Any) => {
-        expect(c[key]).toEqual(target);
-        expect(c.Event).toBe('s3:ObjectCreated:*');
-        return Object.fromEntries(c.Filter.S3Key.Rules.map((r: Any) => [r.Name, r.Value]));
-      });
-    const viaQueue = filters(queued.QueueConfigurations, 'Queue', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
-    const viaFunction = filters(direct.LambdaConfigurations, 'Function', { Ref: 'ProcessorAlias' });
-    expect(viaFunction).toEqual(viaQueue);
-    // Every extension the code loads ends with one suffix, and no two suffixes overlap (S3 refuses that).
-    const suffixes = viaQueue.map((f) => f.suffix as string);
-    expect(viaQueue.every((f) => f.prefix === 'section/')).toBe(true);
+    expect(bucket.Properties.NotificationConfiguration['Fn::If'][0]).toBe('UseQueue');
+    expect(parameters.KeyPrefix.Default).toBe('section/');
+    expect(parameters.KeySuffixes).toMatchObject({
+      Default: 'bundles',
+      AllowedValues: ['bundles', 'gzip', 'any'],
+    });
+    // The defaults: section/, and every extension the code loads ends with exactly one suffix; every suffix is
+    // one of theirs, and no two configurations overlap (S3 refuses that).
+    const filters = notificationFilters({});
+    expect(filters.every((f) => f.prefix === 'section/')).toBe(true);
+    const suffixes = filters.map((f) => f.suffix as string);
     for (const ext of BUNDLE_EXTENSIONS)
       expect(
         suffixes.filter((x) => ext.endsWith(x)),
         ext,
       ).toHaveLength(1);
-    for (const a of suffixes)
-      for (const b of suffixes) if (a !== b) expect(a.endsWith(b), `${a} / ${b}`).toBe(false);
+    for (const suffix of suffixes)
+      expect(
+        BUNDLE_EXTENSIONS.some((ext) => ext.endsWith(suffix)),
+        suffix,
+      ).toBe(true);
+    expect(overlapping(filters)).toEqual([]);
+    // The compressions' own suffixes keep the list short (one per format and one per compression, not one per
+    // pair): a compressed file of another kind is notified too, and the function ignores it.
+    expect(suffixes.length).toBeLessThan(BUNDLE_EXTENSIONS.length);
+    expect(s3Notifies(filters, 'section/s1/video/export.csv.gz')).toBe(true);
+    expect(isBundleKey('section/s1/video/export.csv.gz')).toBe(false);
     const permission = resources.S3InvokePermission;
     expect(permission.Properties.Principal).toBe('s3.amazonaws.com');
     expect(permission.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
   });
 
+  it('KeyPrefix and KeySuffixes shape the notification: any is the prefix alone, gzip is .gz', () => {
+    expect(notificationFilters({ KeySuffixes: 'any' })).toEqual([{ prefix: 'section/' }]);
+    expect(notificationFilters({ KeySuffixes: 'gzip' })).toEqual([{ prefix: 'section/', suffix: '.gz' }]);
+    expect(notificationFilters(LAYOUTS.firehose)).toEqual([{ prefix: 'firehose/' }]);
+    expect(notificationFilters(LAYOUTS.aspects)).toEqual([{ prefix: 'xapi/', suffix: '.gz' }]);
+    // No prefix: the suffixes alone, or, with any, no filter at all (S3 refuses an empty one).
+    expect(notificationFilters(LAYOUTS.firehoseAtRoot)).toEqual([{}]);
+    const rootBundles = notificationFilters({ KeyPrefix: '' });
+    expect(rootBundles.map((f) => f.suffix)).toEqual(notificationFilters({}).map((f) => f.suffix));
+    expect(rootBundles.every((f) => f.prefix === undefined)).toBe(true);
+    for (const prefix of ['section/', 'xapi/', ''])
+      for (const choice of ['bundles', 'gzip', 'any'])
+        expect(overlapping(notificationFilters({ KeyPrefix: prefix, KeySuffixes: choice }))).toEqual([]);
+  });
+
   it('a bucket owned elsewhere triggers the queue (or the function) through an EventBridge rule', () => {
     const rule = resources.ObjectCreatedRule;
     expect(rule.Condition).toBe('UseEventBridge');
-    expect(rule.Properties.EventPattern.source).toEqual(['aws.s3']);
-    expect(rule.Properties.EventPattern['detail-type']).toEqual(['Object Created']);
-    expect(rule.Properties.EventPattern.detail.object.key).toEqual(
-      BUNDLE_EXTENSIONS.map((ext) => ({ wildcard: `section/*${ext}` })),
-    );
+    // The defaults: one wildcard per suffix of the bucket notification, under section/.
+    const patterns = eventBridgeKeyPatterns({}) as Any[];
+    expect(patterns).toEqual(notificationFilters({}).map((f) => ({ wildcard: `section/*${f.suffix}` })));
     expect(rule.Properties.Targets[0].Arn).toEqual({
       'Fn::If': ['UseQueue', { 'Fn::GetAtt': ['IngestQueue', 'Arn'] }, { Ref: 'ProcessorAlias' }],
     });
@@ -286,6 +485,57 @@ describe('triggers, alarms, parameters and outputs', () => {
     const queueSource =
       resources.IngestQueuePolicy.Properties.PolicyDocument.Statement[1].Condition.ArnEquals;
     expect(queueSource['aws:SourceArn']['Fn::Sub']).toContain(`rule/${rule.Properties.Name['Fn::Sub']}`);
+  });
+
+  it('the EventBridge rule follows KeyPrefix and KeySuffixes: it matches exactly the keys the notification does', () => {
+    expect(eventBridgeKeyPatterns({ KeySuffixes: 'any' })).toEqual([{ prefix: 'section/' }]);
+    expect(eventBridgeKeyPatterns(LAYOUTS.aspects)).toEqual([{ wildcard: 'xapi/*.gz' }]);
+    expect(eventBridgeKeyPatterns(LAYOUTS.firehoseAtRoot)).toBeUndefined();
+    const names = [
+      ...BUNDLE_EXTENSIONS.map((ext) => `s1/video/2024-01-01T12-00-00.000Z_bundle${ext}`),
+      's1/video/notes.csv',
+      's1/video/archive.tar',
+      '2024/01/01/12/xapi-stream-1-2024-01-01-12-00-00-0f1e2d3c',
+      '2024/01/01/12/xapi-stream-1-2024-01-01-12-00-00-0f1e2d3c.gz',
+    ];
+    for (const prefix of ['section/', 'firehose/', 'xapi/', ''])
+      for (const choice of ['bundles', 'gzip', 'any']) {
+        const values = { KeyPrefix: prefix, KeySuffixes: choice };
+        const filters = notificationFilters(values);
+        const patterns = eventBridgeKeyPatterns(values);
+        for (const folder of ['section/', 'firehose/', 'xapi/', 'elsewhere/'])
+          for (const name of names) {
+            const key = `${folder}${name}`;
+            const wanted =
+              key.startsWith(prefix) &&
+              (choice === 'any' ||
+                (choice === 'gzip' ? key.endsWith('.gz') : isBundleKey(key) && /\.[a-z0-9]+$/.test(name)));
+            const where = `${JSON.stringify(values)} ${key}`;
+            expect(s3Notifies(filters, key), where).toBe(wanted);
+            expect(eventBridgeMatches(patterns, key), where).toBe(wanted);
+          }
+      }
+  });
+
+  it('KeyPrefix is the head of the documented layouts, a literal S3 and EventBridge filter', () => {
+    for (const [name, values] of Object.entries(LAYOUTS)) {
+      expect(compileKeyLayout(values.KeyLayout).head, name).toBe(values.KeyPrefix);
+      expect(() => deployed(values), name).not.toThrow(); // the parameters' patterns accept them
+    }
+    expect(parameters.KeyLayout.Default).toBe(LAYOUTS.default.KeyLayout);
+    // Wildcards and escapes mean something to EventBridge; other characters need escaping in S3's filters.
+    for (const prefix of ['section/*/', 'a\\b/', 'section', 'a b/', '/section/', 'sec=tion/'])
+      expect(() => deployed({ KeyPrefix: prefix }), prefix).toThrow(/does not match/);
+    // The longest prefix allowed, under the longest bucket name, keeps the pattern within EventBridge's 2048.
+    const longest = `${'a'.repeat(parameters.KeyPrefix.MaxLength - 1)}/`;
+    const bucket = `b${'x'.repeat(61)}c`;
+    const pattern = deployed({ KeyPrefix: longest, XapiBucketName: bucket, CreateXapiBucket: 'false' })
+      .ObjectCreatedRule.Properties.EventPattern;
+    expect(JSON.stringify(pattern).length).toBeLessThanOrEqual(2048);
+  });
+
+  it('stays within the 51,200 bytes `aws cloudformation deploy --template-file` takes without an S3 bucket', () => {
+    expect(fs.statSync(TEMPLATE_PATH).size).toBeLessThanOrEqual(51_200);
   });
 
   it('the queue is the default: batches with partial failures, bounded concurrency, a redrivable DLQ', () => {

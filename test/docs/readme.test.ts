@@ -61,8 +61,8 @@ describe('README: Using it on your data', () => {
   it('every command of the section works, in order, and every example payload runs', async () => {
     port = await closedPort();
     const blocks = testedBlocks();
-    expect(blocks).toHaveLength(2);
-    const [main = '', examples = ''] = blocks;
+    expect(blocks).toHaveLength(3);
+    const [main = '', examples = '', firehose = ''] = blocks;
     expect(main).toContain('npx xapi-etl local-s3 --background');
     expect(main).toContain('npx xapi-etl generate s3://xapi/');
 
@@ -70,7 +70,7 @@ describe('README: Using it on your data', () => {
     // blocks, one after the other, in one shell.
     const demo = await run(`npx xapi-etl demo --report '${path.join(dataDir, 'report.html')}'`);
     expect(demo.status, demo.out).toBe(0);
-    const r = await run(`${main}\n${examples}`);
+    const r = await run(`${main}\n${examples}\n${firehose}`);
     console.log(r.out.slice(-4000));
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain(`local S3 on http://127.0.0.1:${port}`);
@@ -86,5 +86,9 @@ describe('README: Using it on your data', () => {
     expect(payloads.length).toBe(7);
     for (const p of payloads) expect(r.out).toContain(`ok examples/${p}`);
     expect(r.out).toContain('local S3 stopped');
+    // The Firehose-style layout: 4 gzip'd files without extension, all loaded by a dated backfill.
+    expect(r.out).toMatch(/wrote 4 bundles to s3:\/\/xapi\//);
+    expect(r.out).toMatch(/files: 4 loaded, 0 skipped, 0 failed/);
+    expect(r.out).toContain('key_layout=firehose/section={section_id}/{yyyy}/{mm}/{dd}/{hh}/*');
   });
 });

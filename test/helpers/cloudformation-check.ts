@@ -364,3 +364,135 @@ export function iamProblems(template: Template): string[] {
   }
   return problems;
 }
+
+// ------------------------------------------------------------------ a stack's view, for given parameter values
+
+const NO_VALUE = Symbol('AWS::NoValue');
+type Resolved = Cfn | typeof NO_VALUE;
+
+export interface ResolvedTemplate {
+  /** Resources and Outputs whose condition holds, with every !If decided and AWS::NoValue removed. */
+  template: Template;
+  conditions: Record<string, boolean>;
+}
+
+/**
+ * The template as CloudFormation reads it with these parameter values (the others at their defaults): the
+ * values checked against the parameters' AllowedValues, AllowedPattern and lengths, the conditions evaluated,
+ * each !If replaced by its branch, AWS::NoValue removed, the resources and outputs whose condition is false left
+ * out, and Ref / ${…} / !Join of parameters replaced by their values. What only a stack knows (GetAtt, a
+ * resource's Ref, pseudo parameters) stays as written.
+ */
+export function resolveTemplate(template: Template, values: Record<string, string> = {}): ResolvedTemplate {
+  const params = section(template, 'Parameters');
+  const conditionDefs = section(template, 'Conditions');
+  for (const name of Object.keys(values)) if (!(name in params)) throw new Error(`no parameter ${name}`);
+
+  const paramValues = new Map<string, string | string[]>();
+  for (const [name, def] of Object.entries(params)) {
+    if (!isObj(def)) continue;
+    const given = values[name] ?? (def.Default === undefined ? undefined : String(def.Default));
+    if (given === undefined) continue;
+    const problem = parameterProblem(def, given);
+    if (problem) throw new Error(`parameter ${name}=${JSON.stringify(given)}: ${problem}`);
+    paramValues.set(name, def.Type === 'CommaDelimitedList' ? given.split(',') : given);
+  }
+
+  const conditions: Record<string, boolean> = {};
+  const condition = (name: string): boolean => {
+    if (!(name in conditionDefs)) throw new Error(`unknown condition ${name}`);
+    conditions[name] ??= truth(conditionDefs[name] as Cfn, name);
+    return conditions[name];
+  };
+  const truth = (expr: Cfn, where: string): boolean => {
+    if (!isIntrinsic(expr))
+      throw new Error(`${where}: a condition must be a function, got ${JSON.stringify(expr)}`);
+    const [fn, arg] = Object.entries(expr)[0] as [string, Cfn];
+    const args = Array.isArray(arg) ? arg : [arg];
+    switch (fn) {
+      case 'Condition':
+        return condition(String(arg));
+      case 'Fn::Not':
+        return !truth(args[0] as Cfn, where);
+      case 'Fn::And':
+        return args.every((a) => truth(a, where));
+      case 'Fn::Or':
+        return args.some((a) => truth(a, where));
+      case 'Fn::Equals': {
+        const [a, b] = args.map((a) => resolve(a));
+        if (typeof a === 'object' || typeof b === 'object' || a === NO_VALUE || b === NO_VALUE)
+          throw new Error(`${where}: cannot compare ${JSON.stringify(a)} with ${JSON.stringify(b)}`);
+        return String(a) === String(b);
+      }
+      default:
+        throw new Error(`${where}: ${fn} is not a condition function`);
+    }
+  };
+
+  const resolve = (value: Cfn): Resolved => {
+    if (Array.isArray(value)) return value.map(resolve).filter((v): v is Cfn => v !== NO_VALUE);
+    if (!isObj(value)) return value;
+    if (!isIntrinsic(value)) {
+      const out: Obj = {};
+      for (const [k, v] of Object.entries(value as Obj)) {
+        const r = resolve(v);
+        if (r !== NO_VALUE) out[k] = r;
+      }
+      return out;
+    }
+    const [fn, arg] = Object.entries(value)[0] as [string, Cfn];
+    if (fn === 'Ref' && arg === 'AWS::NoValue') return NO_VALUE;
+    if (fn === 'Ref' && typeof arg === 'string' && paramValues.has(arg)) return paramValues.get(arg) as Cfn;
+    if (fn === 'Fn::If' && Array.isArray(arg))
+      return resolve((condition(String(arg[0])) ? arg[1] : arg[2]) as Cfn);
+    if (fn === 'Fn::Sub') {
+      const [text, vars] = Array.isArray(arg)
+        ? [String(arg[0]), resolve(arg[1] as Cfn)]
+        : [String(arg), undefined];
+      const local = isObj(vars as Cfn) ? (vars as Obj) : {};
+      const replaced = text.replace(/\$\{([^!}][^}]*)\}/g, (whole, name: string) => {
+        const v = name in local ? local[name] : paramValues.get(name);
+        return typeof v === 'string' || typeof v === 'number' ? String(v) : whole;
+      });
+      if (!/\$\{[^!]/.test(replaced)) return replaced.replace(/\$\{!/g, '${');
+      return { 'Fn::Sub': vars === undefined ? replaced : [replaced, vars as Cfn] };
+    }
+    if (fn === 'Fn::Join' && Array.isArray(arg)) {
+      const list = resolve(arg[1] as Cfn);
+      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return list.join(String(arg[0]));
+      return { [fn]: [arg[0] as Cfn, list as Cfn] };
+    }
+    const inner = resolve(arg);
+    return { [fn]: inner === NO_VALUE ? null : inner };
+  };
+
+  const kept = (name: string): Obj => {
+    const out: Obj = {};
+    for (const [id, entry] of Object.entries(section(template, name))) {
+      if (isObj(entry) && typeof entry.Condition === 'string' && !condition(entry.Condition)) continue;
+      const r = resolve(entry);
+      if (r !== NO_VALUE) out[id] = r;
+    }
+    return out;
+  };
+  for (const name of Object.keys(conditionDefs)) condition(name);
+  return { template: { ...template, Resources: kept('Resources'), Outputs: kept('Outputs') }, conditions };
+}
+
+function parameterProblem(def: Obj, value: string): string | undefined {
+  if (Array.isArray(def.AllowedValues) && !def.AllowedValues.map(String).includes(value))
+    return `not one of ${def.AllowedValues.join(', ')}`;
+  if (typeof def.AllowedPattern === 'string' && !new RegExp(`^(?:${def.AllowedPattern})$`).test(value))
+    return `does not match ${def.AllowedPattern}`;
+  if (typeof def.MinLength === 'number' && value.length < def.MinLength)
+    return `shorter than ${def.MinLength}`;
+  if (typeof def.MaxLength === 'number' && value.length > def.MaxLength)
+    return `longer than ${def.MaxLength}`;
+  if (def.Type === 'Number') {
+    const n = Number(value);
+    if (value.trim() === '' || Number.isNaN(n)) return 'not a number';
+    if (typeof def.MinValue === 'number' && n < def.MinValue) return `less than ${def.MinValue}`;
+    if (typeof def.MaxValue === 'number' && n > def.MaxValue) return `more than ${def.MaxValue}`;
+  }
+  return undefined;
+}

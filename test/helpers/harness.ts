@@ -21,7 +21,11 @@ export interface Harness {
    * A world of its own for one test: a new migrated database (so its own ledger) and, if asked, a new
    * empty bucket, on the same engine and S3 server. Tests that use it depend on no other test.
    */
-  isolated(options?: { bucket?: boolean; migrate?: boolean }): Promise<Isolated>;
+  isolated(options?: {
+    bucket?: boolean;
+    migrate?: boolean;
+    env?: Record<string, string>;
+  }): Promise<Isolated>;
   close(): Promise<void>;
 }
 
@@ -64,7 +68,7 @@ export async function startHarness(
       const own = `test_${randomBytes(6).toString('hex')}`;
       const ownBucket = o.bucket ? `isolated-${++isolatedCount}-${randomBytes(3).toString('hex')}` : bucket;
       if (o.bucket) await s3.createBucket(ownBucket);
-      const ownEnv = { ...env, CLICKHOUSE_DATABASE: own, S3_XAPI_BUCKET_NAME: ownBucket };
+      const ownEnv = { ...env, ...o.env, CLICKHOUSE_DATABASE: own, S3_XAPI_BUCKET_NAME: ownBucket };
       const ownRt = await createRuntime(loadConfig({ ...process.env, ...ownEnv }), {
         migrateEmbedded: false,
       });

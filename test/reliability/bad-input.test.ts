@@ -235,18 +235,16 @@ describe('bad input: every file gets a defined outcome, every line is accounted 
     ]);
   });
 
-  it('keys outside the layout: a direct event still loads them (section ""), a non-bundle is ignored', async () => {
+  it('keys outside the layout: an event names the layout and loads nothing, a non-bundle is ignored', async () => {
     const outside = 'exports/2024/dump.jsonl';
     await h.s3.put(h.bucket, outside, `${statement(30)}\n{oops\n`);
     const r = await handler({ bucket: h.bucket, key: outside }, localContext());
-    expect(r).toMatchObject({ success: true, events_processed: 1, events_rejected: 1, section_id: null });
-    const a = await accountFor(h, outside);
-    expect(a.statements + a.rejected).toBe(2);
-    const [row] = await h.query<{ section_id: string }>(
-      'SELECT section_id FROM statements FINAL WHERE source_key = {k:String}',
-      { k: outside },
+    expect(r).toMatchObject({ success: true, files_processed: 0, files_skipped: 1, events_processed: 0 });
+    expect(JSON.stringify(r)).toContain(
+      'does not match the key layout XAPI_KEY_LAYOUT=section/{section_id}/{event_type}/*',
     );
-    expect(row?.section_id).toBe('');
+    const a = await accountFor(h, outside);
+    expect(a.statements + a.rejected).toBe(0);
     // A bulk backfill never plans it: it plans section/{id}/{type}/{file} only.
     const plan = await handler({ mode: 'bulk', dry_run: true }, localContext());
     expect(JSON.stringify(plan)).not.toContain('exports/');

@@ -74,11 +74,11 @@ describe('mode detection on the example payloads', () => {
 
   it('bulk with mode, and bulk parameters without mode, get defaults', () => {
     const withMode = detectMode(example('bulk.json'));
-    expect(withMode).toMatchObject({ mode: 'bulk', payload: { section_id: '101', s3_prefix: 'section/' } });
+    expect(withMode).toMatchObject({ mode: 'bulk', payload: { section_id: '101' } });
     const without = detectMode(example('bulk-dry-run-sections.json'));
     expect(without).toMatchObject({
       mode: 'bulk',
-      payload: { section_id: ['102', '103'], dry_run: true, force_reprocess: false, s3_prefix: 'section/' },
+      payload: { section_id: ['102', '103'], dry_run: true, force_reprocess: false },
     });
     expect(detectMode({ start_date: '2024-01-01' })).toMatchObject({ mode: 'bulk' });
     expect(detectMode({ mode: 'bulk' })).toMatchObject({ mode: 'bulk', payload: { dry_run: false } });
@@ -104,8 +104,8 @@ describe('refused payloads name what is wrong and the accepted shapes', () => {
     [{ mode: 'bulk', start_date: '2024-13-01' }, 'start_date: is not a calendar date'],
     [{ mode: 'bulk', start_date: '01/02/2024' }, 'start_date: must be a date YYYY-MM-DD'],
     [{ mode: 'bulk', start_date: '2024-02-01', end_date: '2024-01-01' }, 'end_date: is before start_date'],
-    [{ mode: 'bulk', section_id: "123' OR 1=1 --" }, 'section_id: must be a plain identifier'],
-    [{ mode: 'bulk', section_id: '../124' }, 'must be a plain identifier'],
+    [{ mode: 'bulk', section_id: "123' OR 1=1 --" }, 'section_id: must be a section id'],
+    [{ mode: 'bulk', section_id: '../124' }, 'section_id: must be a section id'],
     [{ mode: 'bulk', dry_run: 'yes' }, 'dry_run'],
     [{ mode: 'bulk', s3_prefix: 'section' }, 's3_prefix: must be a key prefix ending with "/"'],
     [{ mode: 'bulk', s3_bucket: 'Not_A_Bucket' }, 's3_bucket: must be an S3 bucket name'],

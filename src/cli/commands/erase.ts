@@ -48,6 +48,7 @@ export default defineCommand({
     await withRuntime(async (rt) => {
       const identifiers = actors.map(parseIdentifier);
       const result = await eraseActors(rt.engine.client, identifiers, {
+        ...(rt.config.aspectsTable ? { aspectsTable: rt.config.aspectsTable } : {}),
         dryRun: args['dry-run'],
         schema: rt.engine.schema,
         cluster: rt.engine.cluster,

@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { loadConfig } from '../../config/env.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_GENERATE_OPTIONS, type GenerateOptions, generateBundles } from '../../generate/bundles.js';
+import { layoutEncoder } from '../../generate/layout-keys.js';
 import { writeBundles } from '../../generate/write-bundles.js';
 import { createS3Client } from '../../plan/s3-client.js';
 import { printJson, reportError } from '../run-command.js';
@@ -29,6 +30,12 @@ export default defineCommand({
       type: 'string',
       description: `At most this many statements per bundle (default ${d.bundleStatements})`,
     },
+    layout: {
+      type: 'string',
+      description:
+        'Write the keys under this key layout (as XAPI_KEY_LAYOUT), e.g. "firehose/section={section_id}/{yyyy}/{mm}/{dd}/{hh}/*"',
+    },
+    gzip: { type: 'boolean', description: 'Compress each bundle with gzip (adds .gz)' },
     json: { type: 'boolean', description: 'Print the summary as JSON' },
   },
   async run({ args }) {
@@ -45,7 +52,8 @@ export default defineCommand({
       const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
       const s3 = args.target.startsWith('s3://') ? createS3Client(loadConfig().s3) : undefined;
       try {
-        const summary = await writeBundles(generateBundles(defined), args.target, s3);
+        const encode = layoutEncoder(args.layout, Boolean(args.gzip));
+        const summary = await writeBundles(generateBundles(defined), args.target, s3, undefined, encode);
         if (args.json) printJson(summary);
         else
           console.log(
