@@ -56,6 +56,7 @@ const envSchema = z.object({
   XAPI_ETL_DATA_DIR: z.string().min(1).default('.xapi-etl'),
   XAPI_ETL_LOCK_WAIT_MS: z.coerce.number().int().min(0).default(15_000),
   XAPI_VALIDATION: z.enum(['lenient', 'strict']).default('lenient'),
+  XAPI_DEFAULT_VERSION: z.enum(['1.0.3', '2.0.0']).default('1.0.3'),
   XAPI_KEY_LAYOUT: z.string().default(DEFAULT_KEY_LAYOUT),
   XAPI_SECTION_POINTER: z.string().optional(),
   XAPI_STATEMENT_FIELD: z
@@ -143,6 +144,8 @@ export interface AppConfig {
   environment: 'dev' | 'staging' | 'prod';
   validation: 'lenient' | 'strict';
   source: SourceConfig;
+  /** XAPI_DEFAULT_VERSION: the xAPI version of a statement without `version` (which rules strict mode applies). */
+  defaultVersion: '1.0.3' | '2.0.0';
   /** XAPI_ASPECTS_TABLE: every loaded statement is also written, once, into this table of Aspects' raw shape. */
   aspectsTable?: string;
   batch: { maxBytes: number; maxFiles: number };
@@ -235,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     environment: e.ENVIRONMENT,
     validation: e.XAPI_VALIDATION,
+    defaultVersion: e.XAPI_DEFAULT_VERSION,
     source,
     ...(e.XAPI_ASPECTS_TABLE ? { aspectsTable: e.XAPI_ASPECTS_TABLE } : {}),
     batch: { maxBytes: e.XAPI_BATCH_MAX_BYTES, maxFiles: e.XAPI_BATCH_MAX_FILES },

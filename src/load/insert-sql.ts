@@ -24,7 +24,7 @@ export function buildInsertSql(
 ): string {
   return `INSERT INTO ${ENTRY_TABLES[validation]}
     (load_id, load_mode, validation, source_bucket, source_key, source_etag, source_size, source_time,
-     line_number, section_id, event_type, line)
+     line_number, section_id, event_type, line, default_version)
 WITH
     if({is_s3:Bool}, substring(src_path, position(src_path, '/') + 1), src_path) AS src_key,
     transform(src_key, {planned_keys:Array(String)}, {planned_etags:Array(String)}, '') AS planned_etag,
@@ -35,7 +35,7 @@ SELECT
     file_load_id, {load_mode:String}, {validation:String}, {bucket:String},
     src_key, ${records.version}, ifNull(src_size, 0),
     coalesce(${records.keyTime}, src_time, now64(3)), src_row + 1,
-    ${records.section}, ${records.eventType}, ${records.statement}
+    ${records.section}, ${records.eventType}, ${records.statement}, {default_version:String}
 FROM (
 ${source.sql}
 )

@@ -68,6 +68,7 @@ export async function loadBatch(
       planned_load_ids: batch.map((f) => f.loadId),
       load_mode: mode,
       validation: rt.config.validation,
+      default_version: rt.config.defaultVersion,
       bucket: first.bucket,
     },
     clickhouse_settings: {

@@ -16,6 +16,7 @@ import { derivedDrift } from '../schema/derived-lock.js';
 import { label, type MigrationFile, type MigrationSet, readMigrationSet } from '../schema/migration-files.js';
 import { renderStatement, type SchemaTarget } from '../schema/render.js';
 import { catchUpLoads } from '../voiding/catch-up.js';
+import { applyEarlyColumns } from './early-columns.js';
 import { PARSE_VIEWS_FILE, pauseLoads, resumeLoads } from './pause.js';
 import { PROCEDURES } from './procedures.js';
 
@@ -105,13 +106,13 @@ export async function migrate(
     // missing schema), so there are no loads to pause.
     fresh: applied.length === 0,
   };
-  for (const m of migrations) {
+  for (const [index, m] of migrations.entries()) {
     if (byVersion.has(m.version)) {
       result.alreadyApplied += 1;
       continue;
     }
     options.onEvent?.({ kind: 'migration', label: label(m) });
-    await applyMigration(m, { ...ctx, version: m.version });
+    await applyMigration(m, { ...ctx, version: m.version, later: migrations.slice(index + 1) });
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],
@@ -154,9 +155,16 @@ export async function migrate(
 
 async function applyMigration(
   m: MigrationFile,
-  ctx: Parameters<(typeof PROCEDURES)[string]>[0] & { cluster?: string; fresh: boolean },
+  ctx: Parameters<(typeof PROCEDURES)[string]>[0] & {
+    cluster?: string;
+    fresh: boolean;
+    later: MigrationFile[];
+  },
 ): Promise<void> {
   for (const step of m.steps) {
+    // These apply derived files as they are now: the columns those read must exist (early-columns.ts).
+    if (step.kind === 'pause-loads' || step.kind === 'procedure')
+      await applyEarlyColumns(ctx.client, ctx.later, ctx.target);
     if (step.kind === 'pause-loads') {
       if (!ctx.fresh) await pauseLoads(ctx);
       continue;

@@ -1,8 +1,9 @@
 import { formatBroken } from './formats.js';
 import { type Column, childPath, lookup, quote, shownPath } from './layers.js';
-import { type Format, KINDS, type PropType, rowRule } from './model.js';
+import { type Format, type PropType, rowRule } from './model.js';
+import { KINDS } from './model-2.js';
 import { OBJECT_RULES, STRICT_RULES } from './rules.js';
-import { children, DEPTH, ROOT_LEVEL } from './walk.js';
+import { children, DEPTH, ROOT_KIND_SQL, ROOT_LEVEL } from './walk.js';
 
 /**
  * The strict checks, on every object of the statement, level by level as the walk reads them (walk.ts): the rules
@@ -109,6 +110,8 @@ const FORMATS: Format[] = [
   'mediaType',
   'langTag',
   'version',
+  'timestamp2',
+  'version2',
 ];
 
 /** Codes of the rules on a key (the first broken one is reported). */
@@ -180,6 +183,12 @@ ${STRICT_RULES.map((r, i) => `                kd IN (${r.on.map(quote).join(', '
 
 export function checkColumns(): Column[] {
   const { noNull, keyCase, knownKey, caseExact, once, notEmpty } = OBJECT_RULES;
+  const root: Column = {
+    name: 'root_kind',
+    note: "the statement's xAPI version: which tables it is checked against (model.ts, model-2.ts)",
+    sql: ROOT_KIND_SQL,
+    reads: [],
+  };
   const problem: Column = {
     name: 'strict_problem',
     note: `the first broken rule, level by level of the statement's objects: (code, path, kind, key, JSON type of its value).
@@ -189,7 +198,7 @@ export function checkColumns(): Column[] {
         ${children('(acc).2')}),
     range(${DEPTH + 1}),
     (${NO_PROBLEM}, ${ROOT_LEVEL}))).1`,
-    reads: [],
+    reads: ['root_kind'],
   };
   const code = '(strict_problem).1';
   const p = '(strict_problem).2';
@@ -230,5 +239,5 @@ ${ruleWords.join(',\n')},
         ('', ''))`,
     reads: ['strict_problem'],
   };
-  return [problem, error];
+  return [root, problem, error];
 }

@@ -7,7 +7,7 @@ export const sqlText = (text: string): string => text.replace(/\\/g, '\\\\').rep
  * What each string format of xAPI 1.0.3 accepts, as RE2 patterns. Best-effort, as 2.2.s4.b6 and b7 allow for IRIs
  * and language tags.
  */
-export const PATTERNS: Record<Exclude<Format, 'timestamp'>, string> = {
+export const PATTERNS: Record<Exclude<Format, 'timestamp' | 'timestamp2'>, string> = {
   // 4.4: standard string form.
   uuid: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
   // 4.3 / RFC 3987: a scheme, then no whitespace (2.2.s4.b1.b8: never without a scheme).
@@ -27,6 +27,8 @@ export const PATTERNS: Record<Exclude<Format, 'timestamp'>, string> = {
     '^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$|^[Xx](?:-[A-Za-z0-9]{1,8})+$',
   // 2.4.10.s3.b2: a version starts with 1.0.
   version: String.raw`^1\.0(\.\d+)?$`,
+  // xAPI 2.0: "If an LRP sets the Statement version, it shall set it to 2.0.0."
+  version2: String.raw`^2\.0\.0$`,
 };
 
 /**
@@ -35,8 +37,17 @@ export const PATTERNS: Record<Exclude<Format, 'timestamp'>, string> = {
  */
 const TIMESTAMP = String.raw`^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?|\d{8}T\d{2}(?:\d{2}(?:\d{2}(?:[.,]\d+)?)?)?)(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$`;
 
+/**
+ * xAPI 2.0: RFC 3339's date-time (section 5.6): seconds and an offset required, `T` (or `t`, or a space as its
+ * note allows) between date and time; no basic format. `-00:00` stays refused, as in 1.0.3.
+ */
+const TIMESTAMP_2 = String.raw`^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$`;
+
 /** SQL that is true when the text `x` (a String) does not have the format. */
 export function formatBroken(format: Format, x: string): string {
+  if (format === 'timestamp2') {
+    return `(NOT match(${x}, '${sqlText(TIMESTAMP_2)}') OR endsWith(${x}, '-00:00') OR parseDateTime64BestEffortOrNull(upper(${x}), 3, 'UTC') IS NULL)`;
+  }
   if (format === 'timestamp') {
     return `(NOT match(${x}, '${sqlText(TIMESTAMP)}') OR match(${x}, '-00(:?00)?$') OR parseDateTime64BestEffortOrNull(${x}, 3, 'UTC') IS NULL)`;
   }

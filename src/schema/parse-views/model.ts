@@ -21,7 +21,11 @@ export type Format =
   | 'duration'
   | 'mediaType'
   | 'langTag'
-  | 'version';
+  | 'version'
+  /** xAPI 2.0: an RFC 3339 date-time (an offset is required). */
+  | 'timestamp2'
+  /** xAPI 2.0: "2.0.0". */
+  | 'version2';
 
 export type KindName =
   | 'statement'
@@ -40,10 +44,17 @@ export type KindName =
   | 'contextActivities'
   | 'attachment'
   | 'languageMap'
-  | 'extensions';
+  | 'extensions'
+  // xAPI 2.0 (IEEE 9274.1.1): its new objects, and the kinds whose table changed (model-2.ts).
+  | 'contextAgent'
+  | 'contextGroup'
+  | 'contextAgentAgent'
+  | 'statement@2'
+  | 'substatement@2'
+  | 'context@2';
 
 /** The objectType decides what the object of a statement is (2.4.4.s2); absent means Activity. */
-export type UnionName = 'object' | 'subObject';
+export type UnionName = 'object' | 'subObject' | 'object@2';
 
 export type PropType =
   /** A JSON string; `format` or `oneOf` restrict its text. */
@@ -79,6 +90,8 @@ export interface Property {
 
 export interface Kind {
   name: KindName;
+  /** The xAPI versions whose statements hold it: 1.0.x only, 2.0 only, or both (the default). */
+  versions?: '1.0' | '2.0';
   /** How a rejection names it: "is not a property of an Account". */
   label: string;
   section: string;
@@ -99,7 +112,7 @@ const obj = (kind: KindName): PropType => ({ t: 'object', kind });
 const list = (kind: KindName): PropType => ({ t: 'list', kind });
 
 const IFI_ROW = '2.4.2.3.s3.table1';
-const agentProps = (member: boolean): Property[] => [
+export const agentProps = (member: boolean): Property[] => [
   {
     name: 'objectType',
     type: s({ oneOf: member ? ['Agent'] : ['Agent', 'Group'] }),
@@ -150,8 +163,8 @@ const agentProps = (member: boolean): Property[] => [
   },
 ];
 
-/** The kinds of object, in the order their rules are reported. */
-export const KINDS: Kind[] = [
+/** The kinds of object of xAPI 1.0.3, in the order their rules are reported (2.0's: model-2.ts). */
+export const KINDS_1_0: Kind[] = [
   {
     name: 'statement',
     label: 'a Statement',
@@ -813,7 +826,10 @@ export const KINDS: Kind[] = [
 ];
 
 /** objectType → kind, for the object of a Statement and of a SubStatement (2.4.4.s2, 2.4.4.3.s8.b4). */
-export const UNIONS: Record<UnionName, { byObjectType: Record<string, KindName>; absent: KindName }> = {
+export const UNIONS_1_0: Record<
+  Exclude<UnionName, 'object@2'>,
+  { byObjectType: Record<string, KindName>; absent: KindName }
+> = {
   object: {
     byObjectType: {
       Activity: 'activity',
@@ -829,12 +845,6 @@ export const UNIONS: Record<UnionName, { byObjectType: Record<string, KindName>;
     absent: 'activity',
   },
 };
-
-export function kind(name: KindName): Kind {
-  const k = KINDS.find((x) => x.name === name);
-  if (!k) throw new Error(`unknown kind ${name}`);
-  return k;
-}
 
 /** The rule id of a property row: the ADL suite's id, else DATA- and the row's anchor. */
 export function rowRule(p: Property): string {

@@ -1,5 +1,6 @@
 import { PATTERNS, sqlText } from './formats.js';
 import type { KindName } from './model.js';
+import { withVariants } from './model-2.js';
 
 /**
  * The strict rules that are not a row of a property table (those are in model.ts): the requirement bullets of
@@ -38,10 +39,11 @@ const IS_GROUP = `${str('objectType')} = 'Group'`;
 const OBJECT_TYPES = "('Activity', 'Agent', 'Group', 'SubStatement', 'StatementRef')";
 const INTERACTION_LISTS = ['choices', 'scale', 'source', 'target', 'steps'];
 
+/** A rule of a kind holds for its 2.0 variant too (model-2.ts): 2.0 keeps every rule it does not change. */
 const r = (id: string, section: string, on: KindName[], path: string, says: string, broken: string) => ({
   id,
   section,
-  on,
+  on: withVariants(on),
   path,
   says,
   broken,
@@ -110,7 +112,7 @@ export const STRICT_RULES: StrictRule[] = [
   r(
     'XAPI-00034',
     '2.4.2.1.s2.b1',
-    ['agent', 'member'],
+    ['agent', 'member', 'contextAgentAgent'],
     '',
     'an Agent has exactly one of mbox, mbox_sha1sum, openid, account',
     `NOT ${IS_GROUP} AND ${IFIS} != 1`,
@@ -148,6 +150,26 @@ export const STRICT_RULES: StrictRule[] = [
     'team',
     'context.team is a Group',
     `${has('team')} AND ${sub('team', 'objectType')} != 'Group'`,
+  ),
+
+  // xAPI 2.0 (9274.1.1): Context Agents and Context Groups.
+  r(
+    'DATA2-contextGroup.group',
+    '9274.1.1 Context Groups table, group',
+    ['contextGroup'],
+    'group.objectType',
+    'the group of a Context Group is a Group (objectType Group)',
+    `${sub('group', 'objectType')} != 'Group'`,
+  ),
+  ...(['contextAgent', 'contextGroup'] as const).map((owner) =>
+    r(
+      `DATA2-${owner}.relevantTypes`,
+      `9274.1.1 ${owner === 'contextAgent' ? 'Context Agents' : 'Context Groups'} table, relevantTypes`,
+      [owner],
+      'relevantTypes',
+      'relevantTypes is an array of one or more IRIs',
+      `${has('relevantTypes')} AND (${count('relevantTypes')} = 0 OR NOT arrayAll(x -> match(JSONExtractString(x), '${sqlText(PATTERNS.iri)}'), JSONExtractArrayRaw(m['relevantTypes'])))`,
+    ),
   ),
 
   // Activity definitions and interaction components (2.4.4.1).

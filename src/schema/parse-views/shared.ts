@@ -32,6 +32,8 @@ SELECT * EXCEPT (s),
     ((s).context).instructor AS c_instructor,
     ((s).context).team AS c_team,
     ((s).context).contextActivities AS c_activities,
+    ((s).context).contextAgents AS c_agents,
+    ((s).context).contextGroups AS c_groups,
     (s).timestamp AS ts_text,
     (s).stored AS stored_text,
     (s).version AS version_dyn,
@@ -86,14 +88,19 @@ SELECT * EXCEPT (o),
     ((o).definition).name AS object_name_map,
     arrayMap(i -> ${KEY_OF_IFI}, ifis) AS keys,
     -- The other people a statement names, for erasure only: the object Group's members, a SubStatement's
-    -- actor (and members) and its object when that is an Agent or Group.
+    -- actor (and members) and its object when that is an Agent or Group, xAPI 2.0's context agents and groups.
     arrayFilter(k -> k != '', arrayMap(i -> ${KEY_OF_IFI},
         arrayConcat([${ifi('(o).actor')}, ${ifi('(o).object')}],
             arrayMap(m -> ${ifi('m')},
-                arrayConcat((o).member, ((o).actor).member, ((o).object).member))))) AS other_person_keys,
+                arrayConcat((o).member, ((o).actor).member, ((o).object).member)),
+            arrayMap(a -> ${ifi('(a).agent')}, c_agents),
+            arrayMap(g -> ${ifi('(g).group')}, c_groups),
+            arrayMap(m -> ${ifi('m')}, arrayFlatten(arrayMap(g -> ((g).group).member, c_groups)))))) AS other_person_keys,
+
     toUUIDOrNull(ifNull(id_text, '')) AS id_uuid,
-    parseDateTime64BestEffortOrNull(ifNull(ts_text, ''), 3, 'UTC') AS ts_parsed,
-    parseDateTime64BestEffortOrNull(ifNull(stored_text, ''), 3, 'UTC') AS stored_parsed,
+    -- upper(): RFC 3339 (xAPI 2.0) allows a lower-case t and z, which the parser does not read.
+    parseDateTime64BestEffortOrNull(upper(ifNull(ts_text, '')), 3, 'UTC') AS ts_parsed,
+    parseDateTime64BestEffortOrNull(upper(ifNull(stored_text, '')), 3, 'UTC') AS stored_parsed,
     (verb).display AS verb_display_map,
     ${['parent', 'grouping', 'category', 'other'].map(contextIds).join(',\n    ')},
     trimBoth(ifNull((r).duration, '')) AS duration_text

@@ -1,4 +1,5 @@
-import { type KindName, kind, type Property, type PropType, UNIONS, type UnionName } from './model.js';
+import type { KindName, Property, PropType, UnionName } from './model.js';
+import { kind, UNIONS } from './model-2.js';
 
 /**
  * The one typed parse both views share: JSONExtract of the line into a tuple of what the analytics columns and
@@ -32,6 +33,7 @@ const UNION_FIELDS: Record<UnionName, string[]> = {
     'actor',
   ],
   subObject: ['objectType', 'id', 'mbox', 'mbox_sha1sum', 'openid', 'account', 'member'],
+  'object@2': [],
 };
 
 /** contextActivities are read as arrays of Activity ids, as the columns use them. */
@@ -58,16 +60,23 @@ function propType(p: Property): string {
     case 'activities':
       return ACTIVITY_IDS;
     case 'strings':
+      return 'Array(String)';
     case 'forbidden':
       throw new Error(`${p.name} is not read by a column`);
   }
 }
 
-const read = (name: KindName): Property[] => kind(name).props.filter((p) => p.lenient);
+/**
+ * The typed read is one for both versions: a Context is read as 2.0's (contextAgents and contextGroups included),
+ * so that lenient loads keep what 2.0 statements add whatever their version says.
+ */
+const READ_AS: Partial<Record<KindName, KindName>> = { context: 'context@2' };
+const read = (name: KindName): Property[] => kind(READ_AS[name] ?? name).props.filter((p) => p.lenient);
 
 /** A kind's tuple; the Agent and Group member tuples are written once, as placeholders (render.ts). */
 function kindType(name: KindName, placeholders = true): string {
   if (placeholders && (name === 'agent' || name === 'member')) return `{{${name}_tuple}}`;
+  if (name === 'contextAgentAgent') return kindType('member', placeholders);
   return `Tuple(${read(name)
     .map((p) => `${p.name} ${propType(p)}`)
     .join(', ')})`;

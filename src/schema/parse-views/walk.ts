@@ -1,5 +1,6 @@
 import { lookup, quote } from './layers.js';
-import { KINDS, type PropType, UNIONS } from './model.js';
+import type { PropType } from './model.js';
+import { KINDS, ROOT_KINDS, UNIONS } from './model-2.js';
 
 /**
  * The strict view walks every object of the statement: from the statement down, one layer per level, each object
@@ -74,6 +75,14 @@ export function children(frontier: string): string {
             arrayMap((kd, kv) -> arrayMap(e -> ${childKinds("concat(kd, '.', (e).1)", '                ')}, kv), (${frontier}).2, (${frontier}).4))))))`;
 }
 
+/**
+ * The kind a statement is walked from: 2.0's tables for a statement whose version is 2.x (2.0 then requires 2.0.0),
+ * 1.0.3's for any other; a statement without a version takes the load's default (XAPI_DEFAULT_VERSION, carried by
+ * the entry table's `default_version`; '' — a load by an earlier version — is 1.0.3).
+ */
+export const ROOT_KIND_SQL = `if(startsWith(if(dynamicType(version_dyn) = 'String', version_dyn::String, default_version), '2.'),
+        '${ROOT_KINDS['2.0']}', '${ROOT_KINDS['1.0']}')`;
+
 /** The statement itself, as the first level of the walk. */
 export const ROOT_LEVEL =
-  "[('', 'statement', toUInt8(startsWith(trimLeft(clean_line), '{')), JSONExtractKeysAndValuesRaw(clean_line))]";
+  "[('', root_kind, toUInt8(startsWith(trimLeft(clean_line), '{')), JSONExtractKeysAndValuesRaw(clean_line))]";

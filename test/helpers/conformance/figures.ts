@@ -2,7 +2,7 @@ import type { Runtime } from '../../../src/runtime.js';
 import { adlCases } from './adl-corpus.js';
 import { isHeldOut } from './held-out.js';
 import { type Case, type Figures, figuresOf, judge, type Outcome } from './judge.js';
-import { type SpecCase, specCases } from './spec-cases.js';
+import { SPEC_CASES_2_0, type SpecCase, specCases } from './spec-cases.js';
 
 /** What `npm run conformance` prints and test/integration/conformance.test.ts asserts. */
 export interface ConformanceReport {
@@ -29,7 +29,7 @@ export interface ConformanceReport {
 
 export async function conformanceReport(rt: Runtime): Promise<ConformanceReport> {
   const adl = await judge(rt, adlCases('all'));
-  const spec = await judge(rt, specCases());
+  const spec = await judge(rt, [...specCases(), ...specCases(SPEC_CASES_2_0)]);
   return { adl: adlFigures(adl), spec: specFigures(spec) };
 }
 

@@ -8,6 +8,8 @@ import type { Case } from './judge.js';
  * family of rules issue #15 names: each valid or invalid, an invalid one labelled with the rule it breaks.
  */
 export const SPEC_CASES = path.join(FIXTURES, 'xapi-spec-cases', 'cases.jsonl');
+/** The same, from the text of xAPI 2.0 (IEEE 9274.1.1-2023): what 2.0 changed, by family (issue #23). */
+export const SPEC_CASES_2_0 = path.join(FIXTURES, 'xapi-spec-cases', 'cases-2.0.jsonl');
 
 interface SpecLine {
   case_id: string;
