@@ -7,7 +7,7 @@
 -- 2.0's context agents and groups are typed columns of statements, computed from the stored statement (`raw`) as
 -- it is written, and for rows loaded before as they are read: no reload needed to query them. Their agent keys are
 -- the parse views' (`actor_key`, `context_instructor_key`): an anonymous Group is keyed by its members.
--- @derived 10_parse_views.sql 01e7859c53823651c227490ea76055adb26e5e4f3a6a326572b4d07cd8807c67
+-- @derived 10_parse_views.sql 66469be71db60e82828f32e1db26c6015f9cfaed7e8e807828b3e5f1d23246d3
 
 ALTER TABLE ingest_lines_strict {{on_cluster}}
     ADD COLUMN IF NOT EXISTS default_version LowCardinality(String) DEFAULT '';

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 import { errorMessage } from '../errors.js';
 import { FORMATS_TEXT } from '../plan/file-format.js';
-import type { HealthCheck } from './health.js';
+import type { HealthCheck } from './health-check.js';
 
 /** Which layout and record shape are in force (docs/sources.md): what a key must look like to be loaded. */
 export function sourceCheck(config: AppConfig): HealthCheck {

@@ -13,6 +13,7 @@ import { describeS3Failure } from '../plan/s3-errors.js';
 import { type SourceObject, stripEtagQuotes } from '../plan/source-object.js';
 import { label } from '../schema/migration-files.js';
 import { readSchemaState, type SchemaState } from '../schema/schema-state.js';
+import type { HealthCheck } from './health-check.js';
 import { aspectsCheck, sourceCheck } from './health-source.js';
 import { type ModeResultBase, zeroCounts } from './result.js';
 
@@ -20,11 +21,7 @@ import { type ModeResultBase, zeroCounts } from './result.js';
  * Health check: is every piece the processor depends on working? Each check reports what it saw; any
  * failure makes `success` false with a reason. Nothing is written anywhere.
  */
-export interface HealthCheck {
-  ok: boolean;
-  error?: string;
-  [detail: string]: unknown;
-}
+export type { HealthCheck } from './health-check.js';
 
 export interface HealthModeResult extends ModeResultBase {
   processing_mode: 'health';

@@ -32,6 +32,17 @@ function expectation(t: PropType): { expect: string; format: Format | ''; values
   }
 }
 
+/**
+ * A constant table lookup, `key` → an array of strings (`[]` when absent), as an index into an array literal found
+ * by transform() (a hash lookup): a Map literal is scanned key by key, and these run for every key of every object.
+ */
+const indexedArrays = (entries: [string, readonly string[]][], key: string, indent: string): string =>
+  `[[], ${entries.map(([, v]) => sqlArray(v)).join(', ')}][${lookup(
+    entries.map(([k], i) => [k, String(i + 2)]),
+    key,
+    indent,
+  ).replace(/, ''\)$/, ', 1)')}]`;
+
 const sqlMap = (entries: [string, string][], indent: string): string =>
   `map(\n${indent}    ${entries.map(([k, v]) => `${quote(k)}, ${v}`).join(`,\n${indent}    `)})`;
 const sqlArray = (items: readonly string[]): string => `[${items.map(quote).join(', ')}]`;
@@ -56,11 +67,12 @@ const formats = (key: string, indent: string) =>
     indent,
   );
 /** 'kind.key' → the vocabulary of a string. */
-const vocabularies = (indent: string) =>
-  sqlMap(
+const vocabularies = (key: string, indent: string) =>
+  indexedArrays(
     rows()
       .filter((r) => r.e.values.length > 0)
-      .map((r) => [r.key, sqlArray(r.e.values)]),
+      .map((r) => [r.key, r.e.values]),
+    key,
     indent,
   );
 /** 'kind.key' → (rule id, what the row says). */
@@ -69,9 +81,10 @@ const rowWords = (indent: string) =>
     rows().map((r) => [r.key, `(${quote(rowRule(r.p))}, ${quote(r.p.says)})`]),
     indent,
   );
-const kindKeys = (indent: string) =>
-  sqlMap(
-    tabled().map((k) => [k.name, sqlArray(k.props.map((p) => p.name))]),
+const kindKeys = (key: string, indent: string) =>
+  indexedArrays(
+    tabled().map((k) => [k.name, k.props.map((p) => p.name)]),
+    key,
     indent,
   );
 const kindLabels = (key: string, indent: string) =>
@@ -87,11 +100,12 @@ const unknownKeyRules = (key: string, indent: string) =>
     key,
     indent,
   );
-const required = (indent: string) =>
-  sqlMap(
+const required = (key: string, indent: string) =>
+  indexedArrays(
     tabled()
       .filter((k) => k.props.some((p) => p.required))
-      .map((k) => [k.name, sqlArray(k.props.filter((p) => p.required).map((p) => p.name))]),
+      .map((k) => [k.name, k.props.filter((p) => p.required).map((p) => p.name)]),
+    key,
     indent,
   );
 
@@ -143,11 +157,11 @@ const NO_PROBLEM = "(toUInt16(0), '', '', '', '')";
 function levelProblem(level: string): string {
   const typeOk = `multiIf(t = 'number', ${jsonType('(e).2')} IN ('number', 'integer'), t = 'activities', ${jsonType('(e).2')} IN ('object', 'array'), t IN ('list', 'strings'), ${jsonType('(e).2')} = 'array', ${jsonType('(e).2')} = t)`;
   const str = 'JSONExtractString((e).2)';
-  const vocabulary = `${vocabularies('                    ')}[concat(kd, '.', (e).1)]`;
+  const vocabulary = vocabularies("concat(kd, '.', (e).1)", '                    ');
   const keyProblem = `arrayFirst(x -> (x).1 > 0, arrayMap((e, t, f) -> (toUInt16(multiIf(
                 (e).2 = 'null' AND kd != 'extensions', ${KEY.null},
                 kd IN ('languageMap', 'extensions'), 0,
-                t = '' AND arrayExists(a -> lower(a) = lower((e).1), ${kindKeys('                    ')}[kd]), ${KEY.keyCase},
+                t = '' AND arrayExists(a -> lower(a) = lower((e).1), ${kindKeys('kd', '                    ')}), ${KEY.keyCase},
                 t = '', ${KEY.unknown},
                 t = 'forbidden', ${KEY.forbidden},
                 NOT ${typeOk}, ${KEY.type},
@@ -165,7 +179,7 @@ function levelProblem(level: string): string {
   const ks = 'arrayMap(e -> (e).1, kv)';
   const objectProblem = `multiIf(
             length(arrayDistinct(${ks})) != length(kv), (${OBJECT.once}, arrayFirst((k, i) -> indexOf(${ks}, k) != i, ${ks}, arrayEnumerate(kv))),
-            NOT hasAll(${ks}, ${required('                ')}[kd]), (${OBJECT.required}, arrayFirst(q -> NOT has(${ks}, q), ${required('                ')}[kd])),
+            NOT hasAll(${ks}, ${required('kd', '                ')}), (${OBJECT.required}, arrayFirst(q -> NOT has(${ks}, q), ${required('kd', '                ')})),
             empty(kv) AND kd NOT IN (${emptyAllowed.join(', ')}), (${OBJECT.empty}, ''),
             (0, ''))`;
   const ruleKinds = [...new Set(STRICT_RULES.flatMap((r) => r.on))];
@@ -220,10 +234,10 @@ export function checkColumns(): Column[] {
         ${code} = 0, ('', ''),
         ${code} = ${KEY.null}, ('${noNull.id}', concat(${keyPath}, ': ${noNull.id} ', ${key}, ' ${noNull.says}')),
         ${code} = ${KEY.keyCase}, ('${keyCase.id}', concat(${where}, ': ${keyCase.id} "', ${key}, '" ${keyCase.says} ("',
-            arrayFirst(a -> lower(a) = lower(${key}), ${kindKeys('            ')}[${kd}]), '")')),
+            arrayFirst(a -> lower(a) = lower(${key}), ${kindKeys(kd, '            ')}), '")')),
         ${code} = ${KEY.unknown}, (${unknownId}, concat(${where}, ': ', ${unknownId}, ' "', ${key}, '" ${knownKey.says} ', ${kindLabels(kd, '            ')})),
         ${code} = ${KEY.vocabularyCase}, ('${caseExact.id}', concat(${keyPath}, ': ${caseExact.id} ${caseExact.says}: ',
-            arrayStringConcat(${vocabularies('            ')}[concat(${kd}, '.', ${key})], ', '))),
+            arrayStringConcat(${vocabularies(`concat(${kd}, '.', ${key})`, '            ')}, ', '))),
         ${code} = ${OBJECT.once}, ('${once.id}', concat(${where}, ': ${once.id} "', ${key}, '" ${once.says}')),
         ${code} = ${OBJECT.empty}, ('${notEmpty.id}', concat(${where}, ': ${notEmpty.id} ', ${kindLabels(kd, '            ')}, ' ${notEmpty.says}')),
         -- the other codes on a key, and a missing required key: the row of a property table, and how it is broken
