@@ -37,7 +37,7 @@ export type DetectedPayload =
   | { mode: 'health'; payload: HealthPayload };
 
 /**
- * Decides the mode from the payload's structure (DESIGN.md's rules) and validates it. Throws one
+ * Decides the mode from the payload's structure (README, "Lambda: payloads, modes, errors") and validates it. Throws one
  * InputError naming what was wrong and the accepted shapes.
  */
 export function detectMode(payload: unknown): DetectedPayload {

@@ -17,16 +17,6 @@ export interface FileCounts {
   rejected: number;
 }
 
-export interface LedgerEntry extends FileCounts {
-  bucket: string;
-  key: string;
-  etag: string;
-  status: FileStatus;
-  mode: string;
-  load_id: string;
-  error: string;
-}
-
 /** The subset of `objects` whose exact version the ledger already records as loaded. */
 export async function loadedVersions(
   client: ClickHouseClient,

@@ -55,15 +55,3 @@ export function formatBroken(format: Format, x: string): string {
     return `(NOT match(${x}, '${sqlText(PATTERNS.duration)}') OR ${x} = 'P' OR endsWith(${x}, 'T'))`;
   return `NOT match(${x}, '${sqlText(PATTERNS[format])}')`;
 }
-
-/** JSON types as dynamicType() names them (a Dynamic read of the value keeps its JSON type). */
-export const JSON_TYPES = {
-  string: ['String'],
-  boolean: ['Bool'],
-  number: ['Int64', 'UInt64', 'Float64'],
-  integer: ['Int64', 'UInt64'],
-} as const;
-
-export function sqlList(values: readonly string[]): string {
-  return values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
-}
