@@ -2,7 +2,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { mapLimited } from '../concurrency.js';
 import { InputError } from '../errors.js';
 import { isBundleKey } from './file-format.js';
-import { defaultKeyLayout, type KeyLayout, type LayoutSegment, ungrouped } from './key-layout.js';
+import {
+  defaultKeyLayout,
+  escapeRegex,
+  type KeyLayout,
+  type LayoutSegment,
+  ungrouped,
+} from './key-layout.js';
 import { listFolders } from './s3-folders.js';
 import { listObjects } from './s3-objects.js';
 import type { SourceObject } from './source-object.js';
@@ -233,10 +239,6 @@ function renderDate(text: string, day: string): string {
     .replace('{yyyy}', day.slice(0, 4))
     .replace('{mm}', day.slice(5, 7))
     .replace('{dd}', day.slice(8, 10));
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function summarize(

@@ -213,6 +213,7 @@ function timeFromName(name: string) {
   return { time, date, hour: hh };
 }
 
-function escapeRegex(text: string): string {
+/** Literal text as a regular expression (RE2 and JavaScript alike). */
+export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseActors } from '../../src/erasure/erase.js';
 import { parseIdentifier } from '../../src/erasure/identifiers.js';
 import { runEvent } from '../../src/modes/event.js';
-import { readMigrationSet } from '../../src/schema/migration-files.js';
+import { readDerivedFiles, readMigrationSet } from '../../src/schema/migration-files.js';
 import { readSchemaState } from '../../src/schema/schema-state.js';
 import { migrate } from '../../src/upgrade/migrate.js';
 import { FIXTURES, type Harness, type Isolated, startHarness } from '../helpers/harness.js';
 
 /**
  * xAPI 2.0 beyond the rules (issue #23): context agents and groups as typed columns, their people found by an
- * erasure, statements without a version read by XAPI_DEFAULT_VERSION, and a database made before this issue (its
- * migrations are test/fixtures/migrations-before-2.0, copied from the commit before) upgraded in place.
+ * erasure, statements without a version read by XAPI_DEFAULT_VERSION, and a database made before this issue upgraded
+ * in place: migrations 0001–0003 with the derived files of the commit before (test/fixtures/migrations-before-2.0).
  */
 const teacher = { objectType: 'Agent', mbox: 'mailto:Teacher@Example.org' };
 const statement = (n: number, extra: Record<string, unknown> = {}) => ({
@@ -131,9 +131,14 @@ describe('xAPI 2.0: typed context agents and groups, erasure, default version, u
 
   it('a database made before this issue upgrades in place; rows loaded before show their context agents at once', async () => {
     const w = await h.isolated({ bucket: true, migrate: false, env: { XAPI_VALIDATION: 'strict' } });
-    await migrate(w.rt.engine.client, {
-      set: readMigrationSet(path.join(FIXTURES, 'migrations-before-2.0')),
-    });
+    // Migrations 0001–0003 as released, with the derived files they ran with then.
+    const current = readMigrationSet();
+    const before = {
+      ...current,
+      versioned: current.versioned.filter((m) => m.version <= 3),
+      derived: readDerivedFiles(path.join(FIXTURES, 'migrations-before-2.0')),
+    };
+    await migrate(w.rt.engine.client, { set: before });
     expect((await readSchemaState(w.rt.engine.client)).appliedVersion).toBe(3);
     // Loaded by the version before, through its own parse views (lenient: 1.0.3's rules would refuse contextAgents).
     const lines = [
