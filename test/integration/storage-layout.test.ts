@@ -104,8 +104,11 @@ describe('storage layout', () => {
        WHERE statement_id = {id:UUID}`,
       { id: undated.id },
     );
-    // Two files, two file times, one place: the copies meet (FINAL keeps one, a merge leaves one).
-    expect(rows.map((r) => r.date)).toEqual(['1970-01-01', '1970-01-01']);
+    // Two files, two file times, one place: the copies meet (FINAL keeps one, a merge leaves one). A background
+    // merge may already have collapsed them (seen once in CI): one or two rows, all on that day.
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.length).toBeLessThanOrEqual(2);
+    expect(new Set(rows.map((r) => r.date))).toEqual(new Set(['1970-01-01']));
     expect(new Set(rows.map((r) => r.partition)).size).toBe(1);
     await h.rt.engine.client.command({ query: 'OPTIMIZE TABLE statements PARTITION 197001 FINAL' });
     const [n] = await h.query<{ n: string }>(
