@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleKey, generateLines } from '../src/generate/bundles.js';
-import type { LocalS3 } from '../src/local-s3/local-s3.js';
+import { bundleKey, generateLines } from '../src/tools/generate/bundles.js';
+import type { LocalS3 } from '../src/tools/local-s3/local-s3.js';
 
 /**
  * Benchmark data from the project's own seeded xAPI Video Profile generator (learners playing,

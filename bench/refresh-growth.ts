@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/env.js';
 import { ingest } from '../src/load/ingest.js';
-import { startLocalS3 } from '../src/local-s3/local-s3.js';
 import { headObject } from '../src/plan/s3-objects.js';
 import { createRuntime } from '../src/runtime.js';
+import { startLocalS3 } from '../src/tools/local-s3/local-s3.js';
 import { migrate } from '../src/upgrade/migrate.js';
 
 const AUDIENCE = 400;

@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only id,id] [-- --settings name=value,…] [-- --reps N] [-- --out FILE]`
  *
- * Measures the load paths side by side in one run and rewrites BENCHMARKS.md: generates the data,
+ * Measures the load paths side by side in one run and rewrites BENCHMARKS.md (bench/report.ts: the machine,
+ * the results and targets, how to reproduce; tables unpadded, as the repository's Markdown is written, so
+ * nothing formats the file afterwards; the notes stay in bench/notes.md): generates the data,
  * starts a local S3 (s3rver) in this process, runs every measurement in a fresh child process with its
  * own embedded-engine data directory (repetitions interleaved, so that background load spreads over
  * all of them), then the Lambda side (built bundle: size, cold start, memory while coordinating bulk).
@@ -10,11 +12,10 @@
  * continuation tokens with DES, which OpenSSL 3 only has in its legacy provider; without it any listing
  * longer than one page (1,000 keys) fails with InternalError.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalS3 } from '../src/local-s3/local-s3.js';
+import { startLocalS3 } from '../src/tools/local-s3/local-s3.js';
 import { generateData, splitIntoBundles, uploadBundles, writeLocalFile } from './data.js';
 import { type LambdaResults, measureLambda } from './lambda/measure-lambda.js';
 import { loadAverage, machineInfo } from './machine.js';
@@ -148,14 +149,6 @@ try {
       lambda,
     }),
   );
-  // The repository lints Markdown with biome: write the file the way `biome format` would.
-  try {
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', out], {
-      stdio: 'ignore',
-    });
-  } catch {
-    log('biome format failed: BENCHMARKS.md left as written');
-  }
   log(`wrote ${path.relative(process.cwd(), out)}`);
 } finally {
   await s3.close();

@@ -31,9 +31,9 @@ deterministic zip named by its content hash, build/xapi-etl-processor-<sha256>.z
 Deploying needs the AWS CLI and credentials (AWS_PROFILE, AWS_REGION, ...); building and --test do not.
 --deploy replaces only the code: the function's settings, the key layout among them (XAPI_KEY_LAYOUT,
 XAPI_SECTION_POINTER, XAPI_STATEMENT_FIELD, XAPI_ASPECTS_TABLE), are parameters of the CloudFormation stack
-(KeyLayout, KeyPrefix, KeySuffixes, SectionPointer, StatementField, AspectsTable: README, "Deployment").
+(KeyLayout, KeyPrefix, KeySuffixes, SectionPointer, StatementField, AspectsTable: deploy/README.md).
 A migration that moves the raw tables pauses loads while it runs: loads meanwhile fail with an error that
-is retried (README, "Upgrades").
+is retried (docs/operations.md, "Upgrades").
 EOF
 }
 

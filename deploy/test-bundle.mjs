@@ -42,11 +42,13 @@ async function main() {
     `bundle: ${path.relative(ROOT, zipPath)} (${fs.statSync(zipPath).size} bytes) → ${path.relative(ROOT, bundleDir)}`,
   );
 
-  const { startLocalS3 } = await import(
-    pathToFileURL(path.join(ROOT, 'dist/local-s3/local-s3.js')).href
-  ).catch(() => {
-    throw new Error('dist/ is missing: run `npm run build` first (deploy.sh --test does)');
-  });
+  // The local S3 is development tooling (src/tools/), compiled to dist/ by `npm run build`.
+  const localS3Js = path.join(ROOT, 'dist/tools/local-s3/local-s3.js');
+  if (!fs.existsSync(localS3Js))
+    throw new Error(
+      `${path.relative(ROOT, localS3Js)} is missing: run \`npm run build\` first (deploy.sh --test does)`,
+    );
+  const { startLocalS3 } = await import(pathToFileURL(localS3Js).href);
   const s3 = await startLocalS3();
   try {
     const examples = readExamples();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LocalS3 } from '../../src/local-s3/local-s3.js';
+import type { LocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { ROOT, runChild, tempDir } from '../spawn.js';
 import { median } from '../stats.js';
 import { startEngineServer } from './engine-server.js';

@@ -11,14 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { processFiles } from '../../src/cli/process-files.js';
 import { loadConfig } from '../../src/config/env.js';
-import { generateLines } from '../../src/generate/bundles.js';
-import { voidingStatement } from '../../src/generate/statement.js';
-import { startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { runEvent } from '../../src/modes/event.js';
-import { processFiles } from '../../src/modes/process-files.js';
 import { createRuntime } from '../../src/runtime.js';
 import { splitStatements } from '../../src/schema/migration-files.js';
+import { generateLines } from '../../src/tools/generate/bundles.js';
+import { voidingStatement } from '../../src/tools/generate/statement.js';
+import { startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { migrate } from '../../src/upgrade/migrate.js';
 import { ROOT } from '../spawn.js';
 import { median } from '../stats.js';

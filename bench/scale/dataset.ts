@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type GenerateOptions, generateBundles } from '../../src/generate/bundles.js';
+import { type GenerateOptions, generateBundles } from '../../src/tools/generate/bundles.js';
 
 /**
  * The scale scenario's data, from the project generator: many sections of video sessions over months,

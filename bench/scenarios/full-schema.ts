@@ -1,5 +1,5 @@
+import { processFiles } from '../../src/cli/process-files.js';
 import { runBulk } from '../../src/modes/bulk.js';
-import { processFiles } from '../../src/modes/process-files.js';
 import { bulkPayloadSchema } from '../../src/requests/bulk-request.js';
 import type { Runtime } from '../../src/runtime.js';
 import { timed } from '../timed.js';

@@ -1,6 +1,7 @@
 import type { BulkModeResult, BulkProgress } from '../modes/bulk.js';
 import { formatRejections } from '../modes/rejections.js';
 import { formatBytes, formatEta, formatRate } from './format-bytes.js';
+import { progressLine } from './progress-line.js';
 
 /** A short human summary of a bulk result (the JSON has every detail). */
 export function formatBulkSummary(r: BulkModeResult, options: { interrupted?: boolean } = {}): string {
@@ -46,15 +47,11 @@ export function formatBulkSummary(r: BulkModeResult, options: { interrupted?: bo
 }
 
 /**
- * Live progress: one updating line on a terminal, plain lines (at most every `plainEveryMs`) otherwise.
+ * Live progress: one updating line on a terminal, plain lines otherwise (progress-line.ts).
  * Bytes move within a batch (ClickHouse reports what it has read so far).
  */
-export function bulkProgressReporter(
-  stream: NodeJS.WriteStream = process.stderr,
-  plainEveryMs = 1_000,
-): (p: BulkProgress) => void {
+export function bulkProgressReporter(say = progressLine(process.stderr)): (p: BulkProgress) => void {
   const started = Date.now();
-  let lastPlain = 0;
   let lastDone = -1;
   return (p) => {
     const last = p.filesDone >= p.filesTotal;
@@ -66,11 +63,6 @@ export function bulkProgressReporter(
     const text =
       `files ${p.filesDone}/${p.filesTotal} (${p.filesSkipped} skipped)  rows ${p.rowsDone} (${rows}/s)  ` +
       `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}  ${formatRate(rate)}  ETA ${formatEta(p.bytesTotal - p.bytesDone, rate)}`;
-    if (stream.isTTY) {
-      stream.write(`\r\x1b[2K${text}${last ? '\n' : ''}`);
-    } else if (last || Date.now() - lastPlain >= plainEveryMs) {
-      lastPlain = Date.now();
-      stream.write(`${text}\n`);
-    }
+    say(text, last);
   };
 }

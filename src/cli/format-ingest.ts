@@ -1,8 +1,9 @@
-import type { IngestProgress } from '../load/ingest.js';
-import type { ProcessPlan, ProcessResult } from '../modes/process-files.js';
+import type { IngestProgress } from '../load/ingest-types.js';
 import { formatRejections } from '../modes/rejections.js';
 import { describeObject, type SourceObject } from '../plan/source-object.js';
 import { formatBytes, formatEta, formatRate } from './format-bytes.js';
+import type { ProcessPlan, ProcessResult } from './process-files.js';
+import { progressLine } from './progress-line.js';
 
 /** Files listed one per line in a summary; beyond that, a count (every failure is always listed). */
 const LISTED_FILES = 20;
@@ -61,15 +62,11 @@ function sumSizes(objects: SourceObject[]): number {
 }
 
 /**
- * Progress for long loads: a live line on a terminal, plain lines otherwise (logs, CI) at most every
- * `plainEveryMs`. It moves within a batch: ClickHouse reports the bytes read so far (see src/engine/running-queries.ts).
+ * Progress for long loads (progress-line.ts says where it goes). It moves within a batch: ClickHouse reports the
+ * bytes read so far (see src/engine/running-queries.ts).
  */
-export function progressReporter(
-  stream: NodeJS.WriteStream = process.stderr,
-  plainEveryMs = 1_000,
-): (p: IngestProgress) => void {
+export function progressReporter(say = progressLine(process.stderr)): (p: IngestProgress) => void {
   const started = Date.now();
-  let lastPlain = 0;
   return (p) => {
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? p.bytesDone / seconds : 0;
@@ -80,12 +77,7 @@ export function progressReporter(
       `files ${p.filesDone}/${p.filesTotal}  rows ${p.rowsDone}  ` +
       `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}  ${formatRate(rate)}  ` +
       `ETA ${formatEta(p.bytesTotal - p.bytesDone, rate)}${running}`;
-    const last = !p.inFlight && p.batch === p.batches;
-    if (stream.isTTY) stream.write(`\r\x1b[2K${text}${last ? '\n' : ''}`);
-    else if (last || Date.now() - lastPlain >= plainEveryMs) {
-      lastPlain = Date.now();
-      stream.write(`${text}\n`);
-    }
+    say(text, !p.inFlight && p.batch === p.batches);
   };
 }
 

@@ -2,7 +2,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { AppConfig } from '../config/env.js';
 
 /**
- * Read-your-writes, per engine (README, "Engines"). A load writes (claims, rows, per-load keys, ledger) and reads
+ * Read-your-writes, per engine (docs/engines.md, "The table"). A load writes (claims, rows, per-load keys, ledger) and reads
  * back right away (its claim, its counts, the keys it touched, the state below the one it refreshes); other loads
  * read what it wrote (claims, voids). Each HTTP request may reach another replica, and replicas see new parts
  * asynchronously, so:

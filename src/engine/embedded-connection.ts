@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClient } from '@clickhouse/client';
 import { EngineBusyError, EngineError } from '../errors.js';
+import { importOptional } from '../optional-package.js';
 import { type LockHolder, lockHolder } from './data-dir-lock.js';
 import { perQuerySettings } from './per-query-settings.js';
 
@@ -24,15 +25,11 @@ export async function openEmbeddedClient(
   options: EmbeddedOpenOptions | number,
 ): Promise<ClickHouseClient> {
   const { lockWaitMs, onWait } = typeof options === 'number' ? { lockWaitMs: options } : options;
-  let chdb: typeof import('chdb/connection');
-  try {
-    chdb = await import('chdb/connection');
-  } catch (cause) {
-    throw new EngineError(
-      'The embedded engine needs the npm package "chdb" (run `npm install`), or set CLICKHOUSE_HOST to use a ClickHouse server.',
-      { retryable: false, cause },
-    );
-  }
+  const chdb = await importOptional(
+    'chdb',
+    'The embedded engine (no CLICKHOUSE_HOST set)',
+    () => import('chdb/connection'),
+  );
   fs.mkdirSync(dataDir, { recursive: true });
 
   // chDB allows one process per data directory. Another xapi-etl command holding it is normal (a demo

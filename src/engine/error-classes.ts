@@ -3,7 +3,7 @@
  * error code (`ClickHouseError.type`, stable across versions; the number is the fallback). A load that can
  * never succeed (its SQL, the schema, the credentials, the bucket's permissions) is marked failed with the
  * reason and not retried; one that can (the network, a timeout, memory, too many parts, Keeper) is retried
- * by Lambda and ends in the dead-letter queue if it keeps failing. README, "Errors: retry or not".
+ * by Lambda and ends in the dead-letter queue if it keeps failing. docs/lambda.md, "Errors: retry or not".
  */
 export interface ErrorClass {
   retryable: boolean;

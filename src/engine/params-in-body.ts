@@ -1,7 +1,7 @@
 import type { ClickHouseClient, CommandParams, CommandResult, QueryParams } from '@clickhouse/client';
 
 /**
- * Query parameters out of the URL, for every query a server gets (README, "Engines").
+ * Query parameters out of the URL, for every query a server gets (docs/engines.md, "Query parameters, HTTP limits and secrets").
  *
  * @clickhouse/client sends `query_params` in the URL. ClickHouse caps the URI at `http_max_uri_size` (1 MiB) and
  * each value at `http_max_field_value_size` (128 KiB), a proxy or a load balancer at 8–16 KB, and URLs end up in

@@ -27,7 +27,7 @@ export type { HandlerDeps, HandlerResult, InvalidResult, ModeResult } from './ha
  * Failure policy: what a retry cannot fix is answered with success:false and never thrown: a payload
  * that cannot be processed (InputError), a load that failed for good (its files are marked failed with
  * the reason), a schema behind this version (SCHEMA_BEHIND: nothing is loaded until `xapi-etl migrate`;
- * the files that came meanwhile are loaded by a backfill over the window, README runbook; from SQS, the
+ * the files that came meanwhile are loaded by a backfill over the window, docs/operations.md, "Upgrades"; from SQS, the
  * messages are handed back to the queue, where they wait). Anything a retry can fix (ClickHouse or S3
  * unreachable, timeouts, memory, a migration in progress, a configuration that needs fixing) is thrown,
  * with its cause, so Lambda retries and finally hands the event to the on-failure destination, where it

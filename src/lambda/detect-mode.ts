@@ -1,9 +1,14 @@
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import {
+  ACCEPTED_SHAPES,
+  eventBridgeSchema,
+  s3NotificationSchema,
+  sqsEventSchema,
+} from '../requests/aws-envelopes.js';
 import { BULK_FIELDS, type BulkPayload, bulkPayloadSchema } from '../requests/bulk-request.js';
 import { directEventSchema, type EventTarget } from '../requests/event-request.js';
 import { type HealthPayload, healthPayloadSchema } from '../requests/health-request.js';
-import { ACCEPTED_SHAPES, eventBridgeSchema, s3NotificationSchema, sqsEventSchema } from './payloads.js';
 
 export type ProcessingMode = 'event' | 'bulk' | 'health';
 
@@ -37,7 +42,7 @@ export type DetectedPayload =
   | { mode: 'health'; payload: HealthPayload };
 
 /**
- * Decides the mode from the payload's structure (README, "Lambda: payloads, modes, errors") and validates it. Throws one
+ * Decides the mode from the payload's structure (docs/lambda.md, "Payloads and modes") and validates it. Throws one
  * InputError naming what was wrong and the accepted shapes.
  */
 export function detectMode(payload: unknown): DetectedPayload {

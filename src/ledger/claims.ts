@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { forEachLimited } from '../concurrency.js';
 import { runningMarkers } from '../engine/running-queries.js';
 import type { SourceObject } from '../plan/source-object.js';
-import { versionId as id } from './version-id.js';
+import { versionId as id, VERSIONS, versionParams } from './file-version.js';
 
 /**
  * Who loads a file version, decided by ClickHouse itself so that concurrent deliveries of the same S3
@@ -87,7 +87,7 @@ export function decide(state: VersionState, owner: string, force: boolean): Clai
 
 export function deduplicationToken(o: SourceObject, generation: number): string {
   return createHash('sha256')
-    .update([o.bucket, o.key, o.etag, String(generation)].join('\u0000'))
+    .update(`${id(o)}\u0000${generation}`)
     .digest('hex');
 }
 
@@ -106,12 +106,12 @@ export async function readVersionStates(
              c.lease_until < now64(3) AS lease_expired, toString(f.status) AS status
       FROM file_claims AS c
       LEFT JOIN (SELECT load_id, status FROM ingested_files FINAL
-                 WHERE (bucket, key, etag) IN (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)}))))
+                 WHERE (bucket, key, etag) IN ${VERSIONS})
              AS f ON f.load_id = c.claim_id
       WHERE (c.bucket, c.key, c.etag) IN
-            (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)})))
+            ${VERSIONS}
       ORDER BY bucket, key, etag, generation`,
-    query_params: arrays(objects),
+    query_params: versionParams(objects),
     format: 'JSONEachRow',
     // Both sides sharded by key: each shard joins its own rows (distributed_product_mode 'deny' refuses it).
     clickhouse_settings: {
@@ -204,9 +204,11 @@ export async function claimBatch(
         (d.by === owner.owner ? out.heldByOwner : out.inProgress).push(object);
       else wanted.push({ object, generation: d.generation, earlier: d.earlier });
     }
-    out.claims = target.inProcess
-      ? await insertClaims(target.client, wanted, owner, queryId)
-      : await claimVersions(target.client, wanted, owner, queryId);
+    if (target.inProcess) {
+      const mine = newClaims(wanted, owner, queryId);
+      await insertClaims(target.client, mine);
+      out.claims = mine.map((c) => toClaim(c, queryId));
+    } else out.claims = await claimVersions(target.client, wanted, owner, queryId);
     const won = new Set(out.claims.map((c) => c.object));
     out.inProgress.push(...wanted.filter((w) => !won.has(w.object)).map((w) => w.object));
     return out;
@@ -230,28 +232,31 @@ async function withLock<T>(scope: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Writes claims this process has already arbitrated (under its lock): one INSERT, every one won. */
-async function insertClaims(
-  client: ClickHouseClient,
-  wanted: Wanted[],
-  owner: ClaimOwner,
-  queryId: string,
-): Promise<Claim[]> {
-  if (wanted.length === 0) return [];
-  const mine = wanted.map((w) => ({ ...w, claimId: randomUUID() }));
-  const now = Date.now();
+async function insertClaims(client: ClickHouseClient, mine: NewClaim[]): Promise<void> {
+  if (mine.length === 0) return;
   await client.insert({
     table: 'file_claims',
     format: 'JSONEachRow',
-    values: mine.map((c) => claimRow(c, c.claimId, owner, queryId, now)),
+    values: mine.map((c) => c.row),
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   });
-  return mine.map((c) => toClaim(c, queryId));
 }
 
 type Wanted = { object: SourceObject; generation: number; earlier: string[] };
 
 function toClaim(c: Wanted & { claimId: string }, queryId: string): Claim {
   return { object: c.object, generation: c.generation, claimId: c.claimId, queryId, earlier: c.earlier };
+}
+
+type NewClaim = Wanted & { claimId: string; row: ReturnType<typeof claimRow> };
+
+/** Each wanted version with a new claim id and its file_claims row, all stamped with one time. */
+function newClaims(wanted: Wanted[], owner: ClaimOwner, queryId: string): NewClaim[] {
+  const now = Date.now();
+  return wanted.map((w) => {
+    const claimId = randomUUID();
+    return { ...w, claimId, row: claimRow(w, claimId, owner, queryId, now) };
+  });
 }
 
 function claimRow(c: Wanted, claimId: string, owner: ClaimOwner, queryId: string, now: number) {
@@ -280,13 +285,12 @@ export async function claimVersions(
   queryId: string,
 ): Promise<Claim[]> {
   if (wanted.length === 0) return [];
-  const mine = wanted.map((w) => ({ ...w, claimId: randomUUID() }));
-  const now = Date.now();
+  const mine = newClaims(wanted, owner, queryId);
   await forEachLimited(mine, 16, (c) =>
     client.insert({
       table: 'file_claims',
       format: 'JSONEachRow',
-      values: [claimRow(c, c.claimId, owner, queryId, now)],
+      values: [c.row],
       clickhouse_settings: {
         // The token must reach the table's deduplication: never through the async insert buffer, which
         // skips it unless async_insert_deduplicate is on (a profile with async_insert = 1, common on Cloud).
@@ -301,9 +305,9 @@ export async function claimVersions(
   const rs = await client.query({
     query: `SELECT toString(claim_id) AS landed FROM file_claims
             WHERE (bucket, key, etag) IN
-                  (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)})))
+                  ${VERSIONS}
               AND claim_id IN {ids:Array(UUID)}`,
-    query_params: { ...arrays(mine.map((c) => c.object)), ids: mine.map((c) => c.claimId) },
+    query_params: { ...versionParams(mine.map((c) => c.object)), ids: mine.map((c) => c.claimId) },
     format: 'JSONEachRow',
     clickhouse_settings: consistentReads(owner.cluster),
   });
@@ -314,12 +318,4 @@ export async function claimVersions(
 /** On a replicated table, read what every acknowledged INSERT wrote (not a replica that lags). */
 function consistentReads(cluster?: string): Record<string, number> {
   return cluster ? { select_sequential_consistency: 1 } : {};
-}
-
-function arrays(objects: SourceObject[]) {
-  return {
-    buckets: objects.map((o) => o.bucket),
-    keys: objects.map((o) => o.key),
-    etags: objects.map((o) => o.etag),
-  };
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { defaultKeyLayout, type KeyLayout } from '../plan/key-layout.js';
 import type { SourceObject } from '../plan/source-object.js';
-import { versionId } from './version-id.js';
+import { VERSIONS, versionId, versionParams } from './file-version.js';
 
 /**
  * The ingested_files ledger: one row per file version (bucket, key, ETag). ReplacingMergeTree keeps the
@@ -26,16 +26,9 @@ export async function loadedVersions(
   const rs = await client.query({
     query: `SELECT bucket, key, etag FROM ingested_files FINAL
             WHERE (bucket, key, etag) IN
-              (SELECT arrayJoin(arrayZip({buckets:Array(String)}, {keys:Array(String)}, {etags:Array(String)})))
+              ${VERSIONS}
               AND status = 'loaded'`,
-    // Plain arrays, not TupleParam: with the Lambda bundle and the embedded engine, chDB's connection
-    // formats parameters with its own copy of @clickhouse/client-common, to which the bundled
-    // TupleParam class is a foreign object (`instanceof` fails and the tuple is sent as a map).
-    query_params: {
-      buckets: objects.map((o) => o.bucket),
-      keys: objects.map((o) => o.key),
-      etags: objects.map((o) => o.etag),
-    },
+    query_params: versionParams(objects),
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ bucket: string; key: string; etag: string }>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EngineError } from '../errors.js';
 import { type ClaimTarget, claimBatch, decide, readVersionStates } from '../ledger/claims.js';
-import { versionId } from '../ledger/version-id.js';
+import { versionId } from '../ledger/file-version.js';
 import { fileFormat } from '../plan/file-format.js';
 import { sniffCompressions } from '../plan/sniff-compression.js';
 import { type SourceObject, scopedToSections } from '../plan/source-object.js';
@@ -16,15 +16,6 @@ import type {
 } from './ingest-types.js';
 import { runBatch, zeroCounts } from './run-batch.js';
 import { resolveS3Access } from './s3-access.js';
-
-export type {
-  FileOutcome,
-  FileResult,
-  IngestOptions,
-  IngestProgress,
-  IngestResult,
-  IngestTotals,
-} from './ingest-types.js';
 
 /** This process, as the owner of the claims it makes when nobody names one (the CLI). */
 const PROCESS_OWNER = `process-${process.pid}-${randomUUID()}`;
@@ -146,7 +137,7 @@ function unreadableBy(rt: Runtime, o: SourceObject): string | undefined {
 function dedupe(objects: SourceObject[]): SourceObject[] {
   const seen = new Set<string>();
   return objects.filter((o) => {
-    const id = `${o.kind}\u0000${o.bucket}\u0000${o.key}\u0000${o.etag}`;
+    const id = `${o.kind}\u0000${versionId(o)}`;
     if (seen.has(id)) return false;
     seen.add(id);
     return true;

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { baseClient } from '../engine/with-abort-signal.js';
 
 /**
- * Settings of the load INSERT that decide how fast the parse views run (measured in BENCHMARKS.md).
+ * Settings of the load INSERT that decide how fast the parse views run (measured in BENCHMARKS.md; bench/notes.md has the table).
  *
  * The INSERT writes into a Null table; its materialized views do all the work, once per block that
  * reaches them. Two things ClickHouse does by default make that slow:

@@ -252,7 +252,7 @@ async function failBatch(
   return { outcome: error.retryable ? { kind: 'retry', error } : { kind: 'done' }, results };
 }
 
-/** A ClickHouse failure, retryable or not by its server error code (README, "Errors: retry or not"). */
+/** A ClickHouse failure, retryable or not by its server error code (docs/lambda.md, "Errors: retry or not"). */
 function engineError(cause: unknown): EngineError {
   const c = classifyEngineError(cause);
   return new EngineError(`${errorMessage(cause)} [${c.kind}${c.retryable ? '' : ', not retried'}]`, {

@@ -154,7 +154,7 @@ const SAFE_CHARACTER = /^[A-Za-z0-9._-]$/;
  * glob is resolved by listing (1,000 keys a request). The listing starts at the shared prefix, and the
  * INSERT's filter on the planned keys is applied to the listed keys before any is read, so objects
  * outside the batch cost a listing entry, never a read. Measured on s3rver: 1,000 objects of ~10 KB read
- * in ~1.5 s by brace list, ~0.5 s by glob (BENCHMARKS.md).
+ * in ~1.5 s by brace list, ~0.5 s by glob (bench/notes.md, "Many small files").
  */
 export const GLOB_MIN_OBJECTS = 100;
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { loadedVersions } from '../ledger/ledger.js';
-import { type IngestResult, ingest, totalsOf } from '../load/ingest.js';
+import { ingest, totalsOf } from '../load/ingest.js';
+import type { IngestResult } from '../load/ingest-types.js';
 import { type BulkPlan, planBulk, type SectionDay } from '../plan/bulk-plan.js';
 import { type SourceObject, scopedToSections } from '../plan/source-object.js';
 import type { BulkPayload, Continuation } from '../requests/bulk-request.js';

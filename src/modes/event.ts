@@ -1,6 +1,7 @@
 import { forEachLimited } from '../concurrency.js';
 import { errorMessage, InputError, XapiEtlError } from '../errors.js';
-import { type FileOutcome, ingest } from '../load/ingest.js';
+import { ingest } from '../load/ingest.js';
+import type { FileOutcome } from '../load/ingest-types.js';
 import { FORMATS_TEXT, isBundleKey } from '../plan/file-format.js';
 import { headObject } from '../plan/s3-objects.js';
 import type { SourceObject } from '../plan/source-object.js';

@@ -12,7 +12,7 @@ import { endpointOf } from '../plan/s3-client.js';
 import { describeS3Failure } from '../plan/s3-errors.js';
 import { type SourceObject, stripEtagQuotes } from '../plan/source-object.js';
 import { label } from '../schema/migration-files.js';
-import { readSchemaState, type SchemaState } from '../schema/schema-state.js';
+import { readSchemaState, type SchemaState, schemaProblem } from '../schema/schema-state.js';
 import type { HealthCheck } from './health-check.js';
 import { aspectsCheck, sourceCheck } from './health-source.js';
 import { type ModeResultBase, zeroCounts } from './result.js';
@@ -172,19 +172,8 @@ async function schemaCheck(engine: Engine): Promise<HealthCheck> {
     ...(state.derivedBehind.length > 0 ? { derived_behind: state.derivedBehind } : {}),
     ...(state.paused ? { loads_paused_since: state.paused.since } : {}),
     ...(rebuild ? { analytics_rebuild: rebuild } : {}),
-    ...(ok ? {} : { error: schemaError(state) }),
+    ...(ok ? {} : { error: schemaProblem(state, 'the database') }),
   };
-}
-
-function schemaError(state: SchemaState): string {
-  if (state.status === 'missing') return 'no xapi-etl schema: run `xapi-etl migrate`';
-  if (state.status === 'migrating')
-    return `loads paused since ${state.paused?.since} UTC by an unfinished \`xapi-etl migrate\`: run it again to finish`;
-  if (state.modified.length > 0)
-    return `applied migrations differ from the files: ${state.modified.map(label).join(', ')}`;
-  return `schema at version ${state.appliedVersion}, this version needs ${state.latestVersion}${
-    state.derivedBehind.length > 0 ? ` and derived/${state.derivedBehind.join(', derived/')}` : ''
-  }: run \`xapi-etl migrate\``;
 }
 
 /** An analytics rebuild not finished: how far it got (the public views still show the previous definition). */

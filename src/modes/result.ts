@@ -1,7 +1,7 @@
-import type { IngestTotals } from '../load/ingest.js';
+import type { IngestTotals } from '../load/ingest-types.js';
 
 /**
- * The figures every mode answers with (the handler result: README, "Lambda: payloads, modes, errors"). The same figures go out as
+ * The figures every mode answers with (the handler result: docs/lambda.md, "Results"). The same figures go out as
  * CloudWatch metrics; each mode adds its own detail next to them.
  */
 export interface ModeCounts {

@@ -1,4 +1,5 @@
 import { typePlaceholders } from './parse-views/types.js';
+import { sqlIdentifier, sqlString } from './sql-literal.js';
 
 /**
  * Turns a migration statement into what runs on the target: one node, a replicated cluster (ClickHouse
@@ -77,7 +78,7 @@ function clusterDdl(target: SchemaTarget): boolean {
 export function renderStatement(sql: string, target: SchemaTarget = {}): RenderedStatement[] {
   const replicated = target.replicated ?? (Boolean(target.cluster) && !target.cloud);
   const onCluster =
-    clusterDdl(target) && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
+    clusterDdl(target) && target.cluster ? ` ON CLUSTER ${sqlIdentifier(target.cluster)}` : '';
   let out = sql.replace(/\{\{([a-z_]+)\}\}/g, (m, name: string) => TYPE_PLACEHOLDERS[name] ?? m);
   out = out.replace(LOCAL, (_m, name: string) => (target.sharded ? `${name}_local` : name));
   out = out.replace(/[ \t]*\{\{on_cluster\}\}/g, onCluster);
@@ -98,15 +99,15 @@ export function renderStatement(sql: string, target: SchemaTarget = {}): Rendere
     if (!name)
       throw new Error(`{{shard_by}} marks a statement that is not CREATE TABLE: ${out.slice(0, 80)}`);
     const local = `${name}_local`;
-    const database = target.database === undefined ? 'currentDatabase()' : quoteString(target.database);
+    const database = target.database === undefined ? 'currentDatabase()' : sqlString(target.database);
     // AS the local table, named with its database where the database is known (a remote host's default may differ).
-    const as = target.database ? `${quoteIdentifier(target.database)}.${local}` : local;
+    const as = target.database ? `${sqlIdentifier(target.database)}.${local}` : local;
     return [
       { sql: out.replace(CREATE_TABLE, `$1${local}`), shardLocal: true },
       {
         sql:
           `CREATE TABLE IF NOT EXISTS ${name}${onCluster} AS ${as}\n` +
-          `ENGINE = Distributed(${quoteString(target.cluster)}, ${database}, ${local}, ${(shardBy[1] as string).trim()})`,
+          `ENGINE = Distributed(${sqlString(target.cluster)}, ${database}, ${local}, ${(shardBy[1] as string).trim()})`,
         shardLocal: false,
       },
     ];
@@ -136,18 +137,10 @@ export function distributedTableSql(name: string, shardBy: string, target: Schem
 
 /** ` ON CLUSTER \`name\`` for statements run by hand (DELETE, ALTER … DROP PARTITION), or '' on one node. */
 export function onClusterClause(target: SchemaTarget = {}): string {
-  return clusterDdl(target) && target.cluster ? ` ON CLUSTER ${quoteIdentifier(target.cluster)}` : '';
+  return clusterDdl(target) && target.cluster ? ` ON CLUSTER ${sqlIdentifier(target.cluster)}` : '';
 }
 
 /** The local table of a `{{shard_by}}` table on this target (see `{{local NAME}}`). */
 export function localName(name: string, target: SchemaTarget = {}): string {
   return target.sharded ? `${name}_local` : name;
-}
-
-function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/`/g, '')}\``;
-}
-
-function quoteString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

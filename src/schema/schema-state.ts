@@ -93,7 +93,7 @@ async function existingTables(client: ClickHouseClient, names: string[]): Promis
  * The schema is behind this version: a person must run `xapi-etl migrate` (deploy.sh does, before it updates
  * the code). Not retried: a retry a minute later meets the same schema, so each event would be tried three
  * times and then sit in the dead-letter queue. The load is refused before it claims or writes anything; the
- * files that came meanwhile are loaded afterwards by a backfill over the window (README, runbook).
+ * files that came meanwhile are loaded afterwards by a backfill over the window (docs/operations.md, "Upgrades").
  */
 export class SchemaBehindError extends XapiEtlError {
   constructor(message: string) {
@@ -108,6 +108,24 @@ export class SchemaMigratingError extends XapiEtlError {
   }
 }
 
+/** What stops loads in this state, and what to do about it (undefined: nothing, the schema is usable). */
+export function schemaProblem(state: SchemaState, where: string): string | undefined {
+  if (state.status === 'current' || state.status === 'ahead') return undefined;
+  if (state.status === 'missing') return `${where} has no xapi-etl schema yet: run \`xapi-etl migrate\``;
+  if (state.status === 'migrating')
+    return (
+      `${where}: \`xapi-etl migrate\` (migration ${state.paused?.version}) is moving the raw tables and has paused ` +
+      `loads since ${state.paused?.since} UTC (loads are retried meanwhile; an interrupted migrate finishes when run again)`
+    );
+  if (state.modified.length > 0)
+    return `${where}: applied migrations differ from this version's files (${state.modified.map(label).join(', ')}); see \`xapi-etl migrate\``;
+  const missing = [...state.pending.map(label), ...state.derivedBehind.map((f) => `derived/${f}`)];
+  return (
+    `${where} is at schema version ${state.appliedVersion}, this xapi-etl needs ${state.latestVersion} ` +
+    `(missing: ${missing.join(', ')}): run \`xapi-etl migrate\`, then backfill what arrived meanwhile`
+  );
+}
+
 const checked = new WeakMap<ClickHouseClient, Promise<void>>();
 
 /**
@@ -119,24 +137,9 @@ export function assertSchemaCurrent(client: ClickHouseClient, database: string):
   const known = checked.get(client);
   if (known) return known;
   const check = readSchemaState(client).then((state) => {
-    const where = `database ${database}`;
-    if (state.status === 'current' || state.status === 'ahead') return;
-    if (state.status === 'missing')
-      throw new SchemaBehindError(`${where} has no xapi-etl schema yet: run \`xapi-etl migrate\``);
-    if (state.status === 'migrating')
-      throw new SchemaMigratingError(
-        `${where}: \`xapi-etl migrate\` (migration ${state.paused?.version}) is moving the raw tables and has paused ` +
-          `loads since ${state.paused?.since} UTC; this load is retried`,
-      );
-    if (state.modified.length > 0)
-      throw new SchemaBehindError(
-        `${where}: applied migrations differ from this version's files (${state.modified.map(label).join(', ')}); see \`xapi-etl migrate\``,
-      );
-    const missing = [...state.pending.map(label), ...state.derivedBehind.map((f) => `derived/${f}`)];
-    throw new SchemaBehindError(
-      `${where} is at schema version ${state.appliedVersion}, this xapi-etl needs ${state.latestVersion} ` +
-        `(missing: ${missing.join(', ')}): run \`xapi-etl migrate\`, then backfill what arrived meanwhile`,
-    );
+    const problem = schemaProblem(state, `database ${database}`);
+    if (!problem) return;
+    throw state.status === 'migrating' ? new SchemaMigratingError(problem) : new SchemaBehindError(problem);
   });
   const remembered = check.catch((error: unknown) => {
     if (checked.get(client) === remembered) checked.delete(client);

@@ -252,7 +252,7 @@ async function assertShardLayout(client: ClickHouseClient, target: SchemaTarget)
   if (shards > 1 && !target.sharded) {
     throw new MigrationError(
       `Cluster "${target.cluster}" has ${shards} shards: set CLICKHOUSE_SHARDED=true so that each section's ` +
-        'rows and analytics live on one shard, behind Distributed tables (README, "Scale-out").',
+        'rows and analytics live on one shard, behind Distributed tables (docs/architecture.md, "Scale-out").',
     );
   }
 }

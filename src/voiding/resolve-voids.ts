@@ -46,31 +46,42 @@ const NOT_YET_RESOLVED = (alias: string, candidates: string) =>
   `AND (${alias}.section_id, ${alias}.statement_id, v.voiding_statement_id) NOT IN (
       SELECT section_id, statement_id, voiding_statement_id FROM voided_in_section WHERE statement_id IN (${candidates}))`;
 
-/** The loads' voiding statements → their targets, wherever they were loaded. */
-const TARGETS_OF_THE_LOADS_VOIDS = `
+/**
+ * Resolved pairs into voided_in_section: the statements of `rows` (as `alias`) that a void of `voids` names, where
+ * `where` holds, less what was resolved before.
+ */
+const insertResolved = (alias: string, rows: string, voids: string, where: string, candidates: string) => `
 INSERT INTO voided_in_section ${COLUMNS}
-SELECT i.section_id, i.statement_id, i.statement_date, v.voiding_statement_id, {resolver:UUID}
-FROM statement_index AS i
-INNER JOIN (
-    SELECT DISTINCT voided_statement_id, voiding_statement_id FROM load_touched_voids
-    WHERE load_id IN {load_ids:Array(UUID)}
-) AS v ON v.voided_statement_id = i.statement_id
-WHERE i.statement_id IN (SELECT voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)})
-  AND NOT i.is_voiding
-  ${NOT_YET_RESOLVED('i', 'SELECT voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)}')}`;
+SELECT ${alias}.section_id, ${alias}.statement_id, ${alias}.statement_date, v.voiding_statement_id, {resolver:UUID}
+FROM ${rows} AS ${alias}
+INNER JOIN (${voids}) AS v ON v.voided_statement_id = ${alias}.statement_id
+WHERE ${where}
+  ${NOT_YET_RESOLVED(alias, candidates)}`;
+
+const THE_LOADS_VOIDED_IDS =
+  'SELECT voided_statement_id FROM load_touched_voids WHERE load_id IN {load_ids:Array(UUID)}';
+const THE_LOADS_STATEMENT_IDS =
+  'SELECT statement_id FROM load_statements WHERE load_id IN {load_ids:Array(UUID)}';
+
+/** The loads' voiding statements → their targets, wherever they were loaded. */
+const TARGETS_OF_THE_LOADS_VOIDS = insertResolved(
+  'i',
+  'statement_index',
+  `SELECT DISTINCT voided_statement_id, voiding_statement_id FROM load_touched_voids
+   WHERE load_id IN {load_ids:Array(UUID)}`,
+  `i.statement_id IN (${THE_LOADS_VOIDED_IDS}) AND NOT i.is_voiding`,
+  THE_LOADS_VOIDED_IDS,
+);
 
 /** The loads' statements → the voids that already name them, whichever load brought those. */
-const VOIDS_OF_THE_LOADS_STATEMENTS = `
-INSERT INTO voided_in_section ${COLUMNS}
-SELECT l.section_id, l.statement_id, l.statement_date, v.voiding_statement_id, {resolver:UUID}
-FROM load_statements AS l
-INNER JOIN (
-    SELECT DISTINCT voided_statement_id, voiding_statement_id FROM voided_statements
-    WHERE voided_statement_id IN (
-        SELECT statement_id FROM load_statements WHERE load_id IN {load_ids:Array(UUID)} AND NOT is_voiding)
-) AS v ON v.voided_statement_id = l.statement_id
-WHERE l.load_id IN {load_ids:Array(UUID)} AND NOT l.is_voiding
-  ${NOT_YET_RESOLVED('l', 'SELECT statement_id FROM load_statements WHERE load_id IN {load_ids:Array(UUID)}')}`;
+const VOIDS_OF_THE_LOADS_STATEMENTS = insertResolved(
+  'l',
+  'load_statements',
+  `SELECT DISTINCT voided_statement_id, voiding_statement_id FROM voided_statements
+   WHERE voided_statement_id IN (${THE_LOADS_STATEMENT_IDS} AND NOT is_voiding)`,
+  'l.load_id IN {load_ids:Array(UUID)} AND NOT l.is_voiding',
+  THE_LOADS_STATEMENT_IDS,
+);
 
 /**
  * Every void against every statement: what the upgrade from v0.1.0 (which resolved voids within a section only)

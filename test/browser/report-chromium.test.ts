@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateBundles } from '../../src/generate/bundles.js';
-import { writeBundles } from '../../src/generate/write-bundles.js';
-import { processFiles } from '../../src/modes/process-files.js';
-import { writeReport } from '../../src/report/write-report.js';
+import { processFiles } from '../../src/cli/process-files.js';
+import { generateBundles } from '../../src/tools/generate/bundles.js';
+import { writeBundles } from '../../src/tools/generate/write-bundles.js';
+import { writeReport } from '../../src/tools/report/write-report.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 /**

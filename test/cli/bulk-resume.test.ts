@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
+import { type LocalS3, startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { type FaultProxy, objectRead, startFaultProxy } from '../helpers/fault-proxy.js';

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { desAvailable } from '../../src/local-s3/legacy-des.js';
-import { startLocalS3 } from '../../src/local-s3/local-s3.js';
+import { desAvailable } from '../../src/tools/local-s3/legacy-des.js';
+import { startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { runCli } from '../helpers/cli.js';
 import { closedPort } from '../helpers/closed-port.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
+import { type LocalS3, startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { runCli } from '../helpers/cli.js';
 import { closedPort } from '../helpers/closed-port.js';

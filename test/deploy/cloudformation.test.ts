@@ -54,7 +54,7 @@ const REQUIRED = {
 const deployed = (values: Record<string, string> = {}): Any =>
   resolveTemplate(template, { ...REQUIRED, ...values }).template.Resources;
 
-/** The layouts the README documents, with the prefix and suffix choice each needs. */
+/** The layouts deploy/README.md and docs/sources.md document, with the prefix and suffix choice each needs. */
 const LAYOUTS = {
   default: {
     KeyLayout: 'section/{section_id}/{event_type}/*',

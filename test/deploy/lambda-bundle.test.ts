@@ -19,6 +19,10 @@ const FORBIDDEN_PACKAGES = [
   'chdb',
   '@chdb',
   's3rver',
+  'vega',
+  'vega-lite',
+  'citty',
+  'commander',
   'vitest',
   '@vitest',
   'vite',
@@ -31,7 +35,7 @@ const FORBIDDEN_PACKAGES = [
   'yaml',
   '@aws-cdk',
 ];
-const FORBIDDEN_SOURCES = ['test/', 'scripts/', 'src/local-s3/', 'src/demo/'];
+const FORBIDDEN_SOURCES = ['test/', 'scripts/', 'src/tools/', 'src/cli/'];
 
 let first: LambdaArtifact;
 let second: LambdaArtifact;

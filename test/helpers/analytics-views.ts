@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { bundleBody, generateBundles } from '../../src/generate/bundles.js';
-import { SeededRandom } from '../../src/generate/random.js';
-import { voidingStatement } from '../../src/generate/statement.js';
 import { ingest } from '../../src/load/ingest.js';
 import { headObject } from '../../src/plan/s3-objects.js';
 import type { SourceObject } from '../../src/plan/source-object.js';
 import type { Runtime } from '../../src/runtime.js';
+import { bundleBody, generateBundles } from '../../src/tools/generate/bundles.js';
+import { SeededRandom } from '../../src/tools/generate/random.js';
+import { voidingStatement } from '../../src/tools/generate/statement.js';
 import { FIXTURES, type Harness, RALPH_SAMPLE } from './harness.js';
 
 /**

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/env.js';
-import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { type LocalS3, startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { migrate } from '../../src/upgrade/migrate.js';
 
 /** One embedded data directory per test process (chDB allows one per process). */

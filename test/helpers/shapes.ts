@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { generateBundles } from '../../src/generate/bundles.js';
+import { generateBundles } from '../../src/tools/generate/bundles.js';
 
 /**
  * The same generated statements in the shapes xAPI reaches S3 in (issue #22), each with its key layout and the

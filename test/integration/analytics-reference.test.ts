@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/generate/random.js';
 import { splitStatements } from '../../src/schema/migration-files.js';
+import { SeededRandom } from '../../src/tools/generate/random.js';
 import { migrate } from '../../src/upgrade/migrate.js';
 import {
   type Dataset,

@@ -8,6 +8,7 @@ import {
   readVersionStates,
   type VersionState,
 } from '../../src/ledger/claims.js';
+import { versionId } from '../../src/ledger/file-version.js';
 import { recordFiles } from '../../src/ledger/ledger.js';
 import type { SourceObject } from '../../src/plan/source-object.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -153,9 +154,17 @@ describe('file claims', () => {
     expect([...seen]).toEqual([dead?.queryId]);
     const whileRunning = { ...(state as VersionState), running: seen.has(dead?.queryId as string) };
     expect(decide(whileRunning, 'retry', false)).toEqual({ kind: 'in_progress', by: 'crashed' });
-    // Once it ended, the takeover goes ahead.
+    // Once it ended, the takeover goes ahead: generation 2's claim is a row of its own (the deduplication
+    // token names the generation; without it the INSERT would be taken for a retry of the dead one's).
     expect([...(await runningMarkers(h.rt.engine.client, [dead?.queryId as string]))]).toEqual([]);
+    const taken = await claimVersions(
+      h.rt.engine.client,
+      [{ object: v, generation: 2, earlier: [dead?.claimId as string] }],
+      owner('retry'),
+      `load-${randomUUID()}`,
+    );
+    expect(taken.map((c) => c.generation)).toEqual([2]);
   });
 });
 
-const key = (o: SourceObject) => `${o.bucket}\u0000${o.key}\u0000${o.etag}`;
+const key = versionId;

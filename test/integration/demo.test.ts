@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQuery } from '../../src/cli/run-query.js';
 import { loadConfig } from '../../src/config/env.js';
-import { type DemoResult, runDemo } from '../../src/demo/run-demo.js';
-import { runQuery } from '../../src/modes/run-query.js';
 import { createRuntime } from '../../src/runtime.js';
+import { type DemoResult, runDemo } from '../../src/tools/demo/run-demo.js';
 
 /**
  * `npm run demo` end to end, twice, in a fresh data directory: the numbers it prints must be what

@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseActors } from '../../src/erasure/erase.js';
 import { parseIdentifier } from '../../src/erasure/identifiers.js';
-import { bundleBody, generateBundles } from '../../src/generate/bundles.js';
-import { voidingStatement } from '../../src/generate/statement.js';
 import type { Runtime } from '../../src/runtime.js';
+import { bundleBody, generateBundles } from '../../src/tools/generate/bundles.js';
+import { voidingStatement } from '../../src/tools/generate/statement.js';
 import { loadKeys, snapshot } from '../helpers/analytics-views.js';
 import { type Harness, type Isolated, startHarness } from '../helpers/harness.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateLines } from '../../src/generate/bundles.js';
+import { generateLines } from '../../src/tools/generate/bundles.js';
 import { FIXTURES, type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleBody, generateBundles } from '../../src/generate/bundles.js';
 import { expireData } from '../../src/retention/expire.js';
 import type { Runtime } from '../../src/runtime.js';
+import { bundleBody, generateBundles } from '../../src/tools/generate/bundles.js';
 import { loadKeys, snapshot } from '../helpers/analytics-views.js';
 import { type Harness, type Isolated, startHarness } from '../helpers/harness.js';
 

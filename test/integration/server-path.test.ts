@@ -7,9 +7,9 @@ import { loadConfig } from '../../src/config/env.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/create-handler.js';
 import { localContext } from '../../src/lambda/local-context.js';
 import { ingest } from '../../src/load/ingest.js';
-import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { headObject } from '../../src/plan/s3-objects.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { type LocalS3, startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { migrate } from '../../src/upgrade/migrate.js';
 import { makeBundle } from '../helpers/bundles.js';
 import { type CapturedOutput, captureOutput } from '../helpers/capture-output.js';
@@ -72,7 +72,7 @@ describe('server path: CLICKHOUSE_HOST with a password, over HTTP, against the r
     const rt = await runtime({ CLICKHOUSE_DATABASE: 'never_migrated' });
     const key = 'section/7/video/2024-01-01T00-00-00.000Z_bundle.jsonl';
     await s3.put('xapi', key, makeBundle(2));
-    // Answered, not thrown: a retry would meet the same schema (no retry storm, README "Errors: retry or not").
+    // Answered, not thrown: a retry would meet the same schema (no retry storm, docs/lambda.md, "Errors: retry or not").
     const result = (await createHandler({ runtime: async () => rt })(
       { bucket: 'xapi', key },
       localContext(),

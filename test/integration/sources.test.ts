@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processFiles } from '../../src/cli/process-files.js';
 import { ingest } from '../../src/load/ingest.js';
 import { GLOB_MIN_OBJECTS } from '../../src/load/source-sql.js';
-import { processFiles } from '../../src/modes/process-files.js';
 import { headObject } from '../../src/plan/s3-objects.js';
 import { type Harness, RALPH_SAMPLE, startHarness } from '../helpers/harness.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { voidingStatement } from '../../src/generate/statement.js';
 import { ingest } from '../../src/load/ingest.js';
 import { headObject } from '../../src/plan/s3-objects.js';
+import { voidingStatement } from '../../src/tools/generate/statement.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 /**

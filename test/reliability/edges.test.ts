@@ -5,11 +5,11 @@ import { createHandler, type HandlerResult } from '../../src/lambda/create-handl
 import { localContext } from '../../src/lambda/local-context.js';
 import { ingest } from '../../src/load/ingest.js';
 import { engineThreads } from '../../src/load/insert-settings.js';
-import { type LocalS3, startLocalS3 } from '../../src/local-s3/local-s3.js';
 import { headObject } from '../../src/plan/s3-objects.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { readMigrationSet } from '../../src/schema/migration-files.js';
 import { assertSchemaCurrent } from '../../src/schema/schema-state.js';
+import { type LocalS3, startLocalS3 } from '../../src/tools/local-s3/local-s3.js';
 import { migrate } from '../../src/upgrade/migrate.js';
 import { accountFor, linesOf } from '../helpers/accounting.js';
 import { makeBundle } from '../helpers/bundles.js';

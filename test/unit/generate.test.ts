@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BROKEN_LINES } from '../../src/generate/broken-lines.js';
-import { bundleBody, generateBundles, generateLines } from '../../src/generate/bundles.js';
+import { parseKey } from '../../src/plan/key-layout.js';
+import { BROKEN_LINES } from '../../src/tools/generate/broken-lines.js';
+import { bundleBody, generateBundles, generateLines } from '../../src/tools/generate/bundles.js';
 import {
   formatSegments,
   mergeSegments,
   parseSegments,
   progressOf,
-} from '../../src/generate/played-segments.js';
-import { parseKey } from '../../src/plan/key-layout.js';
+} from '../../src/tools/generate/played-segments.js';
 
 const P = 'https://w3id.org/xapi/video';
 const small = { sections: 2, days: 2, learnersPerSection: 6 };

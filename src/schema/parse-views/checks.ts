@@ -1,5 +1,6 @@
+import { sqlString } from '../sql-literal.js';
 import { formatBroken } from './formats.js';
-import { type Column, childPath, lookup, quote, shownPath } from './layers.js';
+import { type Column, childPath, lookup, shownPath } from './layers.js';
 import { type Format, type PropType, rowRule } from './model.js';
 import { KINDS } from './model-2.js';
 import { OBJECT_RULES, STRICT_RULES } from './rules.js';
@@ -44,8 +45,8 @@ const indexedArrays = (entries: [string, readonly string[]][], key: string, inde
   ).replace(/, ''\)$/, ', 1)')}]`;
 
 const sqlMap = (entries: [string, string][], indent: string): string =>
-  `map(\n${indent}    ${entries.map(([k, v]) => `${quote(k)}, ${v}`).join(`,\n${indent}    `)})`;
-const sqlArray = (items: readonly string[]): string => `[${items.map(quote).join(', ')}]`;
+  `map(\n${indent}    ${entries.map(([k, v]) => `${sqlString(k)}, ${v}`).join(`,\n${indent}    `)})`;
+const sqlArray = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
 const rows = () =>
   KINDS.flatMap((k) => k.props.map((p) => ({ key: `${k.name}.${p.name}`, p, e: expectation(p.type) })));
 const tabled = () => KINDS.filter((k) => !k.freeKeys);
@@ -53,7 +54,7 @@ const tabled = () => KINDS.filter((k) => !k.freeKeys);
 /** 'kind.key' → the JSON type its row expects ('' for a key the table does not name). */
 const expects = (key: string, indent: string) =>
   lookup(
-    rows().map((r) => [r.key, quote(r.e.expect)]),
+    rows().map((r) => [r.key, sqlString(r.e.expect)]),
     key,
     indent,
   );
@@ -62,7 +63,7 @@ const formats = (key: string, indent: string) =>
   lookup(
     rows()
       .filter((r) => r.e.format)
-      .map((r) => [r.key, quote(r.e.format)]),
+      .map((r) => [r.key, sqlString(r.e.format)]),
     key,
     indent,
   );
@@ -78,7 +79,7 @@ const vocabularies = (key: string, indent: string) =>
 /** 'kind.key' → (rule id, what the row says). */
 const rowWords = (indent: string) =>
   sqlMap(
-    rows().map((r) => [r.key, `(${quote(rowRule(r.p))}, ${quote(r.p.says)})`]),
+    rows().map((r) => [r.key, `(${sqlString(rowRule(r.p))}, ${sqlString(r.p.says)})`]),
     indent,
   );
 const kindKeys = (key: string, indent: string) =>
@@ -89,14 +90,14 @@ const kindKeys = (key: string, indent: string) =>
   );
 const kindLabels = (key: string, indent: string) =>
   lookup(
-    KINDS.map((k) => [k.name, quote(k.label)]),
+    KINDS.map((k) => [k.name, sqlString(k.label)]),
     key,
     indent,
   );
 /** kind → the rule an unknown key breaks, where the kind has its own (else 2.2.s4.b1.b7). */
 const unknownKeyRules = (key: string, indent: string) =>
   lookup(
-    KINDS.filter((k) => k.unknownKey).map((k) => [k.name, quote(k.unknownKey as string)]),
+    KINDS.filter((k) => k.unknownKey).map((k) => [k.name, sqlString(k.unknownKey as string)]),
     key,
     indent,
   );
@@ -175,7 +176,7 @@ function levelProblem(level: string): string {
             kv,
             arrayMap(e -> ${expects("concat(kd, '.', (e).1)", '                ')}, kv),
             arrayMap(e -> ${formats("concat(kd, '.', (e).1)", '                ')}, kv)))`;
-  const emptyAllowed = KINDS.filter((k) => k.emptyAllowed).map((k) => quote(k.name));
+  const emptyAllowed = KINDS.filter((k) => k.emptyAllowed).map((k) => sqlString(k.name));
   const ks = 'arrayMap(e -> (e).1, kv)';
   const objectProblem = `multiIf(
             length(arrayDistinct(${ks})) != length(kv), (${OBJECT.once}, arrayFirst((k, i) -> indexOf(${ks}, k) != i, ${ks}, arrayEnumerate(kv))),
@@ -183,8 +184,8 @@ function levelProblem(level: string): string {
             empty(kv) AND kd NOT IN (${emptyAllowed.join(', ')}), (${OBJECT.empty}, ''),
             (0, ''))`;
   const ruleKinds = [...new Set(STRICT_RULES.flatMap((r) => r.on))];
-  const ruleProblem = `if(kd NOT IN (${ruleKinds.map(quote).join(', ')}), 0, arrayMap(m -> multiIf(
-${STRICT_RULES.map((r, i) => `                kd IN (${r.on.map(quote).join(', ')}) AND (${r.broken}), ${RULE + i + 1}`).join(',\n')},
+  const ruleProblem = `if(kd NOT IN (${ruleKinds.map(sqlString).join(', ')}), 0, arrayMap(m -> multiIf(
+${STRICT_RULES.map((r, i) => `                kd IN (${r.on.map(sqlString).join(', ')}) AND (${r.broken}), ${RULE + i + 1}`).join(',\n')},
                 0), [CAST(kv, 'Map(String, String)')])[1])`;
   return `arrayFirst(x -> (x).1 > 0, arrayMap((p, kd, ok, kv) -> if(NOT ok, ${NO_PROBLEM},
         arrayMap(kp -> if((kp).1 > 0, ((kp).1, p, kd, (kp).2, (kp).3),
@@ -225,7 +226,7 @@ export function checkColumns(): Column[] {
   const unknownId = `if(${unknownKeyRules(kd, '            ')} != '', ${unknownKeyRules(kd, '            ')}, '${knownKey.id}')`;
   const ruleWords = STRICT_RULES.map((r, i) => {
     const w = r.path ? childPath(p, r.path) : where;
-    return `        ${code} = ${RULE + i + 1}, (${quote(r.id)}, concat(${w}, ': ${r.id} ', ${quote(r.says)}))`;
+    return `        ${code} = ${RULE + i + 1}, (${sqlString(r.id)}, concat(${w}, ': ${r.id} ', ${sqlString(r.says)}))`;
   });
   const error: Column = {
     name: 'strict_error',

@@ -1,7 +1,5 @@
+import { sqlStringBody } from '../sql-literal.js';
 import type { Format } from './model.js';
-
-/** A text as a ClickHouse string literal's contents (a regex backslash is written `\\` in the SQL). */
-export const sqlText = (text: string): string => text.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 
 /**
  * What each string format of xAPI 1.0.3 accepts, as RE2 patterns. Best-effort, as 2.2.s4.b6 and b7 allow for IRIs
@@ -46,12 +44,12 @@ const TIMESTAMP_2 = String.raw`^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)
 /** SQL that is true when the text `x` (a String) does not have the format. */
 export function formatBroken(format: Format, x: string): string {
   if (format === 'timestamp2') {
-    return `(NOT match(${x}, '${sqlText(TIMESTAMP_2)}') OR endsWith(${x}, '-00:00') OR parseDateTime64BestEffortOrNull(upper(${x}), 3, 'UTC') IS NULL)`;
+    return `(NOT match(${x}, '${sqlStringBody(TIMESTAMP_2)}') OR endsWith(${x}, '-00:00') OR parseDateTime64BestEffortOrNull(upper(${x}), 3, 'UTC') IS NULL)`;
   }
   if (format === 'timestamp') {
-    return `(NOT match(${x}, '${sqlText(TIMESTAMP)}') OR match(${x}, '-00(:?00)?$') OR parseDateTime64BestEffortOrNull(${x}, 3, 'UTC') IS NULL)`;
+    return `(NOT match(${x}, '${sqlStringBody(TIMESTAMP)}') OR match(${x}, '-00(:?00)?$') OR parseDateTime64BestEffortOrNull(${x}, 3, 'UTC') IS NULL)`;
   }
   if (format === 'duration')
-    return `(NOT match(${x}, '${sqlText(PATTERNS.duration)}') OR ${x} = 'P' OR endsWith(${x}, 'T'))`;
-  return `NOT match(${x}, '${sqlText(PATTERNS[format])}')`;
+    return `(NOT match(${x}, '${sqlStringBody(PATTERNS.duration)}') OR ${x} = 'P' OR endsWith(${x}, 'T'))`;
+  return `NOT match(${x}, '${sqlStringBody(PATTERNS[format])}')`;
 }

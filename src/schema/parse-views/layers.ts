@@ -1,3 +1,4 @@
+import { sqlString } from '../sql-literal.js';
 /**
  * The parse views are stacks of SELECT layers, read from the bottom up: each layer reads only the columns of the
  * one below (ClickHouse plans the view for every block it inserts: a value used twice is a column of a lower
@@ -60,14 +61,12 @@ export const childPath = (at: string, prop: string): string =>
 /** A path as a rejection shows it. */
 export const shownPath = (at: string): string => `if(${at} = '', 'statement', ${at})`;
 
-export const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 /**
  * A constant table lookup, `key` → its value ('' when absent), for string values: transform() looks the key up
  * in a hash table (a Map literal scans its keys), which counts when it runs for every key of every object.
  */
 export function lookup(entries: [string, string][], key: string, indent = '    '): string {
-  const keys = entries.map(([k]) => quote(k));
+  const keys = entries.map(([k]) => sqlString(k));
   const values = entries.map(([, v]) => v);
   return `transform(${key},\n${indent}    [${keys.join(', ')}],\n${indent}    [${values.join(', ')}], '')`;
 }

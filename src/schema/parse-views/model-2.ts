@@ -35,59 +35,62 @@ const relevantTypes = (owner: string): Property => ({
   lenient: true,
 });
 
+/** A Context Agent or a Context Group (9274.1.1, Context): who, and how it relates to the statement. */
+function contextKind(
+  name: 'contextAgent' | 'contextGroup',
+  title: 'Context Agent' | 'Context Group',
+  member: { name: string; kind: KindName; says: string },
+): Kind {
+  const table = `${SECTION} ${title}s table`;
+  return {
+    name,
+    label: `a ${title}`,
+    section: table,
+    versions: '2.0',
+    props: [
+      {
+        name: 'objectType',
+        type: s({ oneOf: [name] }),
+        required: true,
+        row: `${table}, objectType`,
+        rule: `DATA2-${name}.objectType`,
+        says: `objectType is ${name}`,
+      },
+      {
+        name: member.name,
+        type: { t: 'object', kind: member.kind },
+        required: true,
+        row: `${table}, ${member.name}`,
+        rule: `DATA2-${name}.${member.name}`,
+        says: member.says,
+        lenient: true,
+      },
+      relevantTypes(name),
+    ],
+  };
+}
+
+/** Context's new lists of them (9274.1.1, Context table). */
+const contextList = (name: string, kind: KindName, title: string): Property => ({
+  name,
+  type: { t: 'list', kind },
+  row: `${SECTION} Context table, ${name}`,
+  rule: `DATA2-context.${name}`,
+  says: `context.${name} is an array of ${title} objects`,
+  lenient: true,
+});
+
 const NEW_KINDS: Kind[] = [
-  {
-    name: 'contextAgent',
-    label: 'a Context Agent',
-    section: `${SECTION} Context Agents table`,
-    versions: '2.0',
-    props: [
-      {
-        name: 'objectType',
-        type: s({ oneOf: ['contextAgent'] }),
-        required: true,
-        row: `${SECTION} Context Agents table, objectType`,
-        rule: 'DATA2-contextAgent.objectType',
-        says: 'objectType is contextAgent',
-      },
-      {
-        name: 'agent',
-        type: { t: 'object', kind: 'contextAgentAgent' },
-        required: true,
-        row: `${SECTION} Context Agents table, agent`,
-        rule: 'DATA2-contextAgent.agent',
-        says: 'agent is an Agent object',
-        lenient: true,
-      },
-      relevantTypes('contextAgent'),
-    ],
-  },
-  {
-    name: 'contextGroup',
-    label: 'a Context Group',
-    section: `${SECTION} Context Groups table`,
-    versions: '2.0',
-    props: [
-      {
-        name: 'objectType',
-        type: s({ oneOf: ['contextGroup'] }),
-        required: true,
-        row: `${SECTION} Context Groups table, objectType`,
-        rule: 'DATA2-contextGroup.objectType',
-        says: 'objectType is contextGroup',
-      },
-      {
-        name: 'group',
-        type: { t: 'object', kind: 'agent' },
-        required: true,
-        row: `${SECTION} Context Groups table, group`,
-        rule: 'DATA2-contextGroup.group',
-        says: 'group is a Group object (identified or anonymous)',
-        lenient: true,
-      },
-      relevantTypes('contextGroup'),
-    ],
-  },
+  contextKind('contextAgent', 'Context Agent', {
+    name: 'agent',
+    kind: 'contextAgentAgent',
+    says: 'agent is an Agent object',
+  }),
+  contextKind('contextGroup', 'Context Group', {
+    name: 'group',
+    kind: 'agent',
+    says: 'group is a Group object (identified or anonymous)',
+  }),
   {
     // The Agent of a Context Agent: an Agent, never a Group (the Group table rules apply to contextGroups).
     name: 'contextAgentAgent',
@@ -143,22 +146,8 @@ const VARIANTS: Kind[] = [
     timestamp: TIMESTAMP_2('timestamp'),
   }),
   variant('context', {}, [
-    {
-      name: 'contextAgents',
-      type: { t: 'list', kind: 'contextAgent' },
-      row: `${SECTION} Context table, contextAgents`,
-      rule: 'DATA2-context.contextAgents',
-      says: 'context.contextAgents is an array of Context Agent objects',
-      lenient: true,
-    },
-    {
-      name: 'contextGroups',
-      type: { t: 'list', kind: 'contextGroup' },
-      row: `${SECTION} Context table, contextGroups`,
-      rule: 'DATA2-context.contextGroups',
-      says: 'context.contextGroups is an array of Context Group objects',
-      lenient: true,
-    },
+    contextList('contextAgents', 'contextAgent', 'Context Agent'),
+    contextList('contextGroups', 'contextGroup', 'Context Group'),
   ]),
 ];
 

@@ -111,7 +111,15 @@ const s = (extra: Omit<Extract<PropType, { t: 'string' }>, 't'> = {}): PropType 
 const obj = (kind: KindName): PropType => ({ t: 'object', kind });
 const list = (kind: KindName): PropType => ({ t: 'list', kind });
 
-const IFI_ROW = '2.4.2.3.s3.table1';
+/** A row of the Inverse Functional Identifier table (2.4.2.3.s3.table1). */
+const ifi = (row: number, name: string, type: PropType, rule: string, says: string): Property => ({
+  name,
+  type,
+  row: `2.4.2.3.s3.table1.row${row}`,
+  rule,
+  says,
+  lenient: true,
+});
 export const agentProps = (member: boolean): Property[] => [
   {
     name: 'objectType',
@@ -129,39 +137,20 @@ export const agentProps = (member: boolean): Property[] => [
     says: 'name is a string',
     lenient: true,
   },
-  {
-    name: 'mbox',
-    type: s({ format: 'mailto' }),
-    row: `${IFI_ROW}.row1`,
-    rule: 'XAPI-00038',
-    says: 'mbox is a mailto IRI (mailto:email address)',
-    lenient: true,
-  },
-  {
-    name: 'mbox_sha1sum',
-    type: s({ format: 'sha1' }),
-    row: `${IFI_ROW}.row2`,
-    rule: 'XAPI-00039',
-    says: 'mbox_sha1sum is a hex-encoded SHA1 hash',
-    lenient: true,
-  },
-  {
-    name: 'openid',
-    type: s({ format: 'iri' }),
-    row: `${IFI_ROW}.row3`,
-    rule: 'XAPI-00040',
-    says: 'openid is a URI',
-    lenient: true,
-  },
-  {
-    name: 'account',
-    type: obj('account'),
-    row: `${IFI_ROW}.row4`,
-    rule: 'XAPI-00041',
-    says: 'account is an Account object',
-    lenient: true,
-  },
+  ifi(1, 'mbox', s({ format: 'mailto' }), 'XAPI-00038', 'mbox is a mailto IRI (mailto:email address)'),
+  ifi(2, 'mbox_sha1sum', s({ format: 'sha1' }), 'XAPI-00039', 'mbox_sha1sum is a hex-encoded SHA1 hash'),
+  ifi(3, 'openid', s({ format: 'iri' }), 'XAPI-00040', 'openid is a URI'),
+  ifi(4, 'account', obj('account'), 'XAPI-00041', 'account is an Account object'),
 ];
+
+/** 2.4.4.3.s8.b3: a SubStatement has no id, stored, version or authority. */
+const notInSubStatement = (name: string, rule: string): Property => ({
+  name,
+  type: { t: 'forbidden' },
+  row: '2.4.4.3.s8.b3',
+  rule,
+  says: `a SubStatement has no ${name}`,
+});
 
 /** The kinds of object of xAPI 1.0.3, in the order their rules are reported (2.0's: model-2.ts). */
 export const KINDS_1_0: Kind[] = [
@@ -320,34 +309,10 @@ export const KINDS_1_0: Kind[] = [
         rule: 'XAPI-00025',
         says: 'attachments is an array of Attachment objects',
       },
-      {
-        name: 'id',
-        type: { t: 'forbidden' },
-        row: '2.4.4.3.s8.b3',
-        rule: 'XAPI-00070',
-        says: 'a SubStatement has no id',
-      },
-      {
-        name: 'stored',
-        type: { t: 'forbidden' },
-        row: '2.4.4.3.s8.b3',
-        rule: 'XAPI-00069',
-        says: 'a SubStatement has no stored',
-      },
-      {
-        name: 'version',
-        type: { t: 'forbidden' },
-        row: '2.4.4.3.s8.b3',
-        rule: 'XAPI-00068',
-        says: 'a SubStatement has no version',
-      },
-      {
-        name: 'authority',
-        type: { t: 'forbidden' },
-        row: '2.4.4.3.s8.b3',
-        rule: 'XAPI-00067',
-        says: 'a SubStatement has no authority',
-      },
+      notInSubStatement('id', 'XAPI-00070'),
+      notInSubStatement('stored', 'XAPI-00069'),
+      notInSubStatement('version', 'XAPI-00068'),
+      notInSubStatement('authority', 'XAPI-00067'),
     ],
   },
   {

@@ -8,11 +8,10 @@ import { LENIENT_RULES, OBJECT_RULES, STRICT_RULES } from './rules.js';
  */
 const esc = (text: string) => text.replace(/\|/g, '\\|');
 
-/** A Markdown table, its columns padded as the project's formatter (biome) writes them. */
+/** A Markdown table without padding (`| a | b |`, `|---|---|`): a change to one cell changes one row. */
 function table(head: string[], rows: string[][]): string[] {
-  const width = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i] as number)).join(' | ')} |`;
-  return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  const line = (cells: string[]) => `|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`;
+  return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)];
 }
 
 function typeOf(t: (typeof KINDS)[number]['props'][number]['type']): string {

@@ -1,4 +1,5 @@
-import { PATTERNS, sqlText } from './formats.js';
+import { sqlStringBody } from '../sql-literal.js';
+import { PATTERNS } from './formats.js';
 import type { KindName } from './model.js';
 import { withVariants } from './model-2.js';
 
@@ -168,7 +169,7 @@ export const STRICT_RULES: StrictRule[] = [
       [owner],
       'relevantTypes',
       'relevantTypes is an array of one or more IRIs',
-      `${has('relevantTypes')} AND (${count('relevantTypes')} = 0 OR NOT arrayAll(x -> match(JSONExtractString(x), '${sqlText(PATTERNS.iri)}'), JSONExtractArrayRaw(m['relevantTypes'])))`,
+      `${has('relevantTypes')} AND (${count('relevantTypes')} = 0 OR NOT arrayAll(x -> match(JSONExtractString(x), '${sqlStringBody(PATTERNS.iri)}'), JSONExtractArrayRaw(m['relevantTypes'])))`,
     ),
   ),
 
@@ -237,7 +238,7 @@ export const STRICT_RULES: StrictRule[] = [
     ['languageMap'],
     '',
     'a language map key is an RFC 5646 language tag',
-    `NOT arrayAll(k -> match(k, '${sqlText(PATTERNS.langTag)}'), mapKeys(m))`,
+    `NOT arrayAll(k -> match(k, '${sqlStringBody(PATTERNS.langTag)}'), mapKeys(m))`,
   ),
   r(
     'XAPI-00121',
@@ -253,7 +254,7 @@ export const STRICT_RULES: StrictRule[] = [
     ['extensions'],
     '',
     'an extension key is an IRI',
-    `NOT arrayAll(k -> match(k, '${sqlText(PATTERNS.iri)}'), mapKeys(m))`,
+    `NOT arrayAll(k -> match(k, '${sqlStringBody(PATTERNS.iri)}'), mapKeys(m))`,
   ),
 ];
 

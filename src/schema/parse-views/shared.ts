@@ -1,4 +1,4 @@
-import { sqlText } from './formats.js';
+import { sqlStringBody } from '../sql-literal.js';
 import { LENIENT_RULES } from './rules.js';
 
 /**
@@ -110,7 +110,7 @@ ${inner}
 }
 
 /** The duration's parts: P[nY][nM][nW][nD][T[nH][nM][nS]] (a decimal comma is accepted as in ISO 8601). */
-const DURATION_PARTS = sqlText(
+const DURATION_PARTS = sqlStringBody(
   String.raw`^P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`,
 );
 
@@ -168,7 +168,7 @@ SELECT *,
 FROM (
     SELECT *,
         arraySort(arrayDistinct(arrayFilter(k -> k != '', arrayConcat(keys, [actor_key_v, team_key_v], other_person_keys,
-            if(s_null, arrayMap(m -> concat('mbox::', lower(m)), extractAll(clean_line, '${sqlText(String.raw`mailto:[^"\s,;<>()\[\]{}]+`)}')), []))))) AS person_keys_v,
+            if(s_null, arrayMap(m -> concat('mbox::', lower(m)), extractAll(clean_line, '${sqlStringBody(String.raw`mailto:[^"\s,;<>()\[\]{}]+`)}')), []))))) AS person_keys_v,
         (SELECT groupArray(key_hash) FROM erased_keys) AS erased_key_hashes
     FROM (
 ${inner}

@@ -1,4 +1,5 @@
-import { lookup, quote } from './layers.js';
+import { sqlString } from '../sql-literal.js';
+import { lookup } from './layers.js';
 import type { PropType } from './model.js';
 import { KINDS, ROOT_KINDS, UNIONS } from './model-2.js';
 
@@ -31,7 +32,7 @@ function childKinds(key: string, indent: string): string {
   for (const k of KINDS) {
     for (const p of k.props) {
       const child = childKind(p.type);
-      if (child) entries.push([`${k.name}.${p.name}`, quote(child)]);
+      if (child) entries.push([`${k.name}.${p.name}`, sqlString(child)]);
     }
   }
   return lookup(entries, key, indent);
@@ -42,8 +43,8 @@ function unionKinds(key: string, indent: string): string {
   const entries: [string, string][] = [];
   for (const [union, u] of Object.entries(UNIONS)) {
     for (const [objectType, k] of Object.entries(u.byObjectType))
-      entries.push([`@${union}.${objectType}`, quote(k)]);
-    entries.push([`@${union}.`, quote(u.absent)]);
+      entries.push([`@${union}.${objectType}`, sqlString(k)]);
+    entries.push([`@${union}.`, sqlString(u.absent)]);
   }
   return lookup(entries, key, indent);
 }

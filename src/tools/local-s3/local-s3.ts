@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { importOptional } from '../../optional-package.js';
 
 /**
  * A real S3 protocol server (s3rver) on a free loopback port, for the demo and the tests. It also emits
@@ -34,6 +34,7 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export async function startLocalS3(options: { directory?: string; port?: number } = {}): Promise<LocalS3> {
   const directory = options.directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'xapi-etl-s3-'));
   fs.mkdirSync(directory, { recursive: true });
+  const { default: S3rver } = await importOptional('s3rver', 'The local S3', () => import('s3rver'));
   const server = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory });
   const { port } = (await server.run()) as unknown as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;

@@ -1,10 +1,11 @@
 import { isLoaded, loadedVersions } from '../ledger/ledger.js';
-import { type IngestProgress, type IngestResult, ingest } from '../load/ingest.js';
+import { ingest } from '../load/ingest.js';
+import type { IngestProgress, IngestResult } from '../load/ingest-types.js';
+import { type RejectionCounts, rejectionsByReason } from '../modes/rejections.js';
 import type { SourceObject } from '../plan/source-object.js';
 import { resolveTargets } from '../plan/targets.js';
 import type { Runtime } from '../runtime-types.js';
 import { assertSchemaCurrent } from '../schema/schema-state.js';
-import { type RejectionCounts, rejectionsByReason } from './rejections.js';
 
 export interface ProcessFilesOptions {
   force?: boolean;

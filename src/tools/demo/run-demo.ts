@@ -1,17 +1,17 @@
 import path from 'node:path';
-import { loadConfig } from '../config/env.js';
+import { loadConfig } from '../../config/env.js';
+import { createHandler, type HandlerResult } from '../../lambda/create-handler.js';
+import { localContext } from '../../lambda/local-context.js';
+import { localTelemetry } from '../../lambda/local-telemetry.js';
+import type { BulkModeResult, BulkProgress } from '../../modes/bulk.js';
+import type { EventModeResult } from '../../modes/event.js';
+import { parseKey } from '../../plan/key-layout.js';
+import { createRuntime } from '../../runtime.js';
+import { migrate } from '../../upgrade/migrate.js';
 import { type Bundle, type GenerateOptions, generateBundles } from '../generate/bundles.js';
 import { writeBundles } from '../generate/write-bundles.js';
-import { createHandler, type HandlerResult } from '../lambda/create-handler.js';
-import { localContext } from '../lambda/local-context.js';
-import { localTelemetry } from '../lambda/local-telemetry.js';
 import { startLocalS3 } from '../local-s3/local-s3.js';
-import type { BulkModeResult, BulkProgress } from '../modes/bulk.js';
-import type { EventModeResult } from '../modes/event.js';
-import { parseKey } from '../plan/key-layout.js';
 import { writeReport } from '../report/write-report.js';
-import { createRuntime } from '../runtime.js';
-import { migrate } from '../upgrade/migrate.js';
 import { type DemoSummary, loadDemoSummary } from './demo-summary.js';
 import { asAwsNotification } from './s3-notification.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { InputError, XapiEtlError } from '../errors.js';
+import { InputError, XapiEtlError } from '../../errors.js';
 import { desAvailable } from './legacy-des.js';
 
 /**

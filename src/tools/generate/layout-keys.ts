@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { InputError } from '../errors.js';
-import { fileFormat } from '../plan/file-format.js';
-import { compileKeyLayout } from '../plan/key-layout.js';
+import { InputError } from '../../errors.js';
+import { fileFormat } from '../../plan/file-format.js';
+import { compileKeyLayout } from '../../plan/key-layout.js';
 import { type Bundle, bundleBody } from './bundles.js';
 
 /** A bundle as written: its key under a layout, and its bytes. */

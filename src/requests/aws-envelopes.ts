@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The envelopes AWS delivers events in (S3 notifications, EventBridge, SQS), as zod schemas. They are
- * loose, because AWS adds fields over time; our own request shapes (src/requests/) are strict.
+ * loose, because AWS adds fields over time; our own request shapes beside them are strict.
  */
 
 /** One record of an S3 event notification (S3 → Lambda, or inside an SQS/SNS message). Keys are URL-encoded. */

@@ -17,6 +17,15 @@ const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
 };
 
+/** A share (0 to 1) on a percent axis. */
+const shareOfOne = (field: string, title: string) => ({
+  field,
+  type: 'quantitative' as const,
+  title,
+  axis: { format: '%' },
+  scale: { domain: [0, 1] },
+});
+
 export function reportCharts(data: ReportData): ChartSpec[] {
   return [
     {
@@ -36,13 +45,7 @@ export function reportCharts(data: ReportData): ChartSpec[] {
           mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
           encoding: {
             x: { field: 'second', type: 'quantitative', title: 'second of the video' },
-            y: {
-              field: 'share',
-              type: 'quantitative',
-              title: 'viewers still watching',
-              axis: { format: '%' },
-              scale: { domain: [0, 1] },
-            },
+            y: shareOfOne('share', 'viewers still watching'),
             color: { field: 'video_name', type: 'nominal', title: 'video' },
           },
         },
@@ -64,13 +67,7 @@ export function reportCharts(data: ReportData): ChartSpec[] {
         mark: { type: 'bar', tooltip: true },
         encoding: {
           y: { field: 'video', type: 'nominal', title: null, sort: null },
-          x: {
-            field: 'completion_rate',
-            type: 'quantitative',
-            title: 'completion rate',
-            axis: { format: '%' },
-            scale: { domain: [0, 1] },
-          },
+          x: shareOfOne('completion_rate', 'completion rate'),
           color: { field: 'section_id', type: 'nominal', title: 'section' },
         },
       },

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { endpointOf } from '../plan/s3-client.js';
-import { s3SourceError } from '../plan/s3-errors.js';
+import { endpointOf } from '../../plan/s3-client.js';
+import { s3SourceError } from '../../plan/s3-errors.js';
 import { type Bundle, bundleBody } from './bundles.js';
 import type { EncodedBundle } from './layout-keys.js';
 
@@ -26,7 +26,7 @@ export async function writeBundles(
   target: string,
   s3?: S3Client,
   onWritten?: (location: string) => void,
-  /** Another key layout or a compression (src/generate/layout-keys.ts); default: the bundle's key, as JSON lines. */
+  /** Another key layout or a compression (src/tools/generate/layout-keys.ts); default: the bundle's key, as JSON lines. */
   encode: (bundle: Bundle) => EncodedBundle = (bundle) => ({ key: bundle.key, body: bundleBody(bundle) }),
 ): Promise<WriteSummary> {
   const summary: WriteSummary = {
