@@ -77,8 +77,7 @@ function clusterDdl(target: SchemaTarget): boolean {
 
 export function renderStatement(sql: string, target: SchemaTarget = {}): RenderedStatement[] {
   const replicated = target.replicated ?? (Boolean(target.cluster) && !target.cloud);
-  const onCluster =
-    clusterDdl(target) && target.cluster ? ` ON CLUSTER ${sqlIdentifier(target.cluster)}` : '';
+  const onCluster = onClusterClause(target);
   let out = sql.replace(/\{\{([a-z_]+)\}\}/g, (m, name: string) => TYPE_PLACEHOLDERS[name] ?? m);
   out = out.replace(LOCAL, (_m, name: string) => (target.sharded ? `${name}_local` : name));
   out = out.replace(/[ \t]*\{\{on_cluster\}\}/g, onCluster);

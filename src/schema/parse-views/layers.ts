@@ -1,4 +1,5 @@
 import { sqlString } from '../sql-literal.js';
+
 /**
  * The parse views are stacks of SELECT layers, read from the bottom up: each layer reads only the columns of the
  * one below (ClickHouse plans the view for every block it inserts: a value used twice is a column of a lower
